@@ -1,0 +1,48 @@
+"""Shared fixtures: temporary copies of the real raw data, to be broken on purpose."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+SCHEMAS = ROOT / "workflow" / "schemas"
+VOCAB = SCHEMAS / "vocabularies.yaml"
+
+
+@pytest.fixture
+def raw_copy(tmp_path: Path) -> Path:
+    """A copy of data/raw laid out as <tmp>/data/raw (so messages show data/raw/...)."""
+    dest = tmp_path / "data" / "raw"
+    shutil.copytree(RAW, dest)
+    return dest
+
+
+def copy_repo(dest: Path) -> Path:
+    """Copy the files a build needs (no outputs, no venv, no .snakemake) into `dest`."""
+    ignore = shutil.ignore_patterns(
+        ".git",
+        ".venv",
+        ".snakemake",
+        "__pycache__",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        "processed",
+        "build",
+        "logs",
+        "report.html",
+        "report.zip",
+    )
+    for item in ["Snakefile", "config", "workflow", "data", "manuscript", "envs", "figures"]:
+        src = ROOT / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item, ignore=ignore)
+        elif src.exists():
+            shutil.copy2(src, dest / item)
+    for generated in ["figures", "manuscript/tables"]:
+        shutil.rmtree(dest / generated, ignore_errors=True)
+    return dest

@@ -1,0 +1,568 @@
+"""Computations behind every number in the paper, written into the ledger.
+
+Inputs are the processed tables (lists of dict rows as read from CSV). Each function adds
+entries with their formula and input facts; nothing here formats prose.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from . import numfmt
+from .ledger import Ledger
+
+CYTOKINES = frozenset(
+    {
+        "IL-6",
+        "IL-2",
+        "IL-10",
+        "IFN-gamma",
+        "TNF-alpha",
+        "IL-8",
+        "IL-1beta",
+        "IL-18",
+        "IL-2R",
+        "IL-2Ralpha (CD25)",
+        "CXCL10 (IP-10)",
+        "IL-17A",
+        "IL-1ra",
+        "MCP-1",
+        "GM-CSF",
+    }
+)
+HONG_ANALYTES = ("IL-2", "IL-6", "IL-10", "IFN-gamma", "TNF-alpha")
+MIN_PAIRED = 3  # fewer paired pre/post observations than this support no statistic
+MODEL_DOSES = (1.0, 1.5)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def outcome_class(text: str) -> str:
+    """Survival class from the outcome wording: died / survived / unclear (regex, documented)."""
+    t = text.lower()
+    if re.search(r"\bdied\b|\bdeath\b|\bfatal\b", t):
+        return "died"
+    if re.search(r"\balive\b|\brecovered\b|\bresolved\b|\bdischarged\b", t):
+        return "survived"
+    return "unclear"
+
+
+def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
+    all_sources = [s["source_id"] for s in sources]
+    L.add(
+        "sources.count",
+        len(sources),
+        numfmt.count(len(sources)),
+        "rows of data/raw/sources.csv",
+        source_ids=all_sources,
+    )
+    by_quality = Counter(s["quality"] for s in sources)
+    for q in sorted(by_quality):
+        ids = [s["source_id"] for s in sources if s["quality"] == q]
+        L.add(
+            f"sources.quality.{q}",
+            by_quality[q],
+            numfmt.count(by_quality[q]),
+            f"sources with quality = {q}",
+            source_ids=ids,
+        )
+    abstract_only = [
+        s["source_id"]
+        for s in sources
+        if set(a.strip() for a in s["access"].split(";")) <= {"abstract", "summary"}
+    ]
+    L.add(
+        "sources.abstract_only",
+        len(abstract_only),
+        numfmt.count(len(abstract_only)),
+        "sources whose access is only abstract and/or summary (no full text, table or figure)",
+        source_ids=abstract_only,
+    )
+    full_text = [s["source_id"] for s in sources if "full-text" in s["access"]]
+    L.add(
+        "sources.full_text",
+        len(full_text),
+        numfmt.count(len(full_text)),
+        "sources read in full text",
+        source_ids=full_text,
+    )
+    unverified_biblio = [s["source_id"] for s in sources if s["biblio_unverified"]]
+    L.add(
+        "sources.biblio_unverified",
+        len(unverified_biblio),
+        numfmt.count(len(unverified_biblio)),
+        "sources with at least one bibliographic field recalled, not seen",
+        source_ids=unverified_biblio,
+    )
+
+    def case_set(key, rows, formula):
+        L.add(
+            f"cases.{key}.entries",
+            len(rows),
+            numfmt.count(len(rows)),
+            f"case entries: {formula}",
+            source_ids=sorted({r["source_id"] for r in rows}) or ["zhang2025"],
+        )
+        total = sum(int(r["n"]) for r in rows)
+        L.add(
+            f"cases.{key}.patients",
+            total,
+            numfmt.count(total),
+            f"sum of n over case entries ({formula}); a patient entry counts 1",
+            source_ids=sorted({r["source_id"] for r in rows}) or ["zhang2025"],
+        )
+
+    case_set("all", cases, "all")
+    car_t = [c for c in cases if c["context"] == "car-t"]
+    covid = [c for c in cases if c["context"] == "covid-19"]
+    case_set("car_t", car_t, "context = car-t")
+    case_set("covid", covid, "context = covid-19")
+    for group in sorted({c["modality_group"] for c in car_t}):
+        rows = [c for c in car_t if c["modality_group"] == group]
+        case_set(f"car_t.group.{slug(group)}", rows, f"context = car-t and modality group = {group}")
+    pe_car_t = [c for c in car_t if c["modality_group"] == "PE"]
+    pe_lit_patients = [c for c in pe_car_t if c["kind"] == "patient" and c["origin"] == "literature"]
+    case_set(
+        "pe_car_t_literature_patients",
+        pe_lit_patients,
+        "context = car-t, PE, kind = patient, origin = literature",
+    )
+    pe_covid = [c for c in covid if c["modality_group"] == "PE"]
+    case_set("pe_covid", pe_covid, "context = covid-19 and PE")
+
+    # Facts and flags
+    L.add(
+        "facts.count",
+        len(facts),
+        numfmt.count(len(facts)),
+        "rows of facts.csv (values incl. not-reported)",
+        source_ids=sorted({f["source_id"] for f in facts}),
+    )
+    for flag in ("seen", "computed", "unverified", "not_reported"):
+        rows = [f for f in facts if f["flag"] == flag]
+        L.add(
+            f"facts.flag.{flag}",
+            len(rows),
+            numfmt.count(len(rows)),
+            f"rows of facts.csv with flag = {flag}",
+            source_ids=sorted({f["source_id"] for f in rows}) or ["zhang2025"],
+        )
+    nr = [f for f in facts if f["table"] == "not_reported"]
+    nr_car_t_pe = [f for f in nr if f["case_id"] in {c["case_id"] for c in pe_car_t}]
+    L.add(
+        "facts.not_reported.pe_car_t",
+        len(nr_car_t_pe),
+        numfmt.count(len(nr_car_t_pe)),
+        "fields listed as not reported in CAR-T PE entries",
+        facts=[f["fact_id"] for f in nr_car_t_pe],
+        fact_index=fact_index,
+    )
+
+
+def outcomes(L: Ledger, cases, fact_index) -> None:
+    """Outcome of each CAR-T patient entry, classified from its outcome wording."""
+    patients = [c for c in cases if c["context"] == "car-t" and c["kind"] == "patient"]
+    for group in ("PE", "all"):
+        rows = [c for c in patients if group == "all" or c["modality_group"] == group]
+        reported = [c for c in rows if c["outcome_status"] not in ("", "NR")]
+        classes = Counter(outcome_class(c["outcome_status"]) for c in reported)
+        fids = [f"{c['case_id']}.outcome_status" for c in reported]
+        base = f"cases.car_t_patients.{slug(group)}"
+        L.add(
+            f"{base}.outcome_reported",
+            len(reported),
+            numfmt.count(len(reported)),
+            f"CAR-T patient entries ({group}) with an outcome",
+            facts=fids,
+            fact_index=fact_index,
+            source_ids=[c["source_id"] for c in rows],
+        )
+        for cls in ("survived", "died", "unclear"):
+            L.add(
+                f"{base}.{cls}",
+                classes[cls],
+                numfmt.count(classes[cls]),
+                f"outcome wording classified as {cls} (died|death|fatal -> died; "
+                "alive|recovered|resolved|discharged -> survived)",
+                facts=fids,
+                fact_index=fact_index,
+                source_ids=[c["source_id"] for c in rows],
+            )
+
+
+def pe_cytokine_data(L: Ledger, cases, measurements, fact_index) -> None:
+    pe_ids = {c["case_id"] for c in cases if c["context"] == "car-t" and c["modality_group"] == "PE"}
+    pe_sources = sorted({c["source_id"] for c in cases if c["case_id"] in pe_ids})
+    cyto = [m for m in measurements if m["case_id"] in pe_ids and m["analyte"] in CYTOKINES]
+    with_any = sorted({m["case_id"] for m in cyto})
+    L.add(
+        "pe.car_t.with_cytokine",
+        len(with_any),
+        numfmt.count(len(with_any)),
+        "CAR-T PE entries with at least one cytokine value",
+        facts=[m["fact_id"] for m in cyto],
+        fact_index=fact_index,
+        source_ids=pe_sources,
+    )
+    pairs = []
+    for cid in sorted(pe_ids):
+        for analyte in sorted({m["analyte"] for m in cyto if m["case_id"] == cid}):
+            rel = {m["relation"] for m in cyto if m["case_id"] == cid and m["analyte"] == analyte}
+            if {"pre-purification", "post-purification"} <= rel:
+                pairs.append((cid, analyte))
+    L.add(
+        "pe.car_t.paired_prepost",
+        len(pairs),
+        numfmt.count(len(pairs)),
+        "CAR-T PE (entry, cytokine) pairs with both a pre- and a post-PE value",
+        facts=[m["fact_id"] for m in cyto],
+        fact_index=fact_index,
+        source_ids=pe_sources,
+    )
+    if len(pairs) < MIN_PAIRED:
+        L.add(
+            "pe.car_t.cytokine_change",
+            None,
+            f"not estimable ({len(pairs)} paired pre/post observations; at least {MIN_PAIRED} needed)",
+            f"median relative change post vs pre PE requires >= {MIN_PAIRED} pairs",
+            derived_from=["pe.car_t.paired_prepost"],
+            status="insufficient",
+        )
+    else:  # pragma: no cover - exercised only when the complete extraction arrives
+        changes = []
+        for cid, analyte in pairs:
+            pre = [
+                float(m["value"])
+                for m in cyto
+                if (m["case_id"], m["analyte"], m["relation"]) == (cid, analyte, "pre-purification")
+            ]
+            post = [
+                float(m["value"])
+                for m in cyto
+                if (m["case_id"], m["analyte"], m["relation"]) == (cid, analyte, "post-purification")
+            ]
+            changes.append(post[-1] / pre[-1] - 1)
+        changes.sort()
+        mid = len(changes) // 2
+        median = changes[mid] if len(changes) % 2 else (changes[mid - 1] + changes[mid]) / 2
+        L.add(
+            "pe.car_t.cytokine_change",
+            median,
+            numfmt.percent(median),
+            "median over pairs of (last post / last pre - 1)",
+            derived_from=["pe.car_t.paired_prepost"],
+        )
+
+
+def syndrome_comparison(L: Ledger, syndrome_rows, fact_index) -> None:
+    """Hong CAR-T vs COVID-19 medians and ratios; Leisman pooled IL-6 by syndrome."""
+    hong = [
+        r
+        for r in syndrome_rows
+        if r["source_id"] in ("hong2020", "hong2021") and r["severity"] == "grade 3-4"
+    ]
+    for analyte in HONG_ANALYTES:
+        group = {}
+        for r in hong:
+            if r["analyte"] == analyte and r["statistic"] == "median":
+                group.setdefault("cart" if r["syndrome"] == "CAR-T CRS" else "covid", r)
+        if len(group) != 2:
+            continue
+        a = slug(analyte)
+        for side, r in sorted(group.items()):
+            L.add(
+                f"hong.{a}.{side}.median",
+                float(r["value"]),
+                f"{r['value']} {r['unit']}",
+                f"median ({r['interval']} {r['lower']}-{r['upper']}), n = {r['n']}",
+                facts=[f"{r['row_id']}.value"],
+                fact_index=fact_index,
+                unit=r["unit"],
+            )
+            L.add(
+                f"hong.{a}.{side}.iqr",
+                f"{r['lower']}-{r['upper']}",
+                f"{r['lower']}–{r['upper']}",
+                "interquartile range as reported",
+                facts=[f"{r['row_id']}.lower", f"{r['row_id']}.upper"],
+                fact_index=fact_index,
+                unit=r["unit"],
+            )
+        ratio = float(group["cart"]["value_canonical"]) / float(group["covid"]["value_canonical"])
+        L.add(
+            f"hong.{a}.ratio",
+            ratio,
+            numfmt.fold(ratio),
+            f"CAR-T median / COVID-19 median of {analyte} (same units)",
+            derived_from=[f"hong.{a}.cart.median", f"hong.{a}.covid.median"],
+        )
+        L.add(
+            f"hong.{a}.n_cart",
+            int(group["cart"]["n"]),
+            group["cart"]["n"],
+            "CAR-T group size",
+            facts=[f"{group['cart']['row_id']}.n"],
+            fact_index=fact_index,
+        )
+        L.add(
+            f"hong.{a}.n_covid",
+            int(group["covid"]["n"]),
+            group["covid"]["n"],
+            "COVID-19 group size",
+            facts=[f"{group['covid']['row_id']}.n"],
+            fact_index=fact_index,
+        )
+    leisman = [
+        r for r in syndrome_rows if r["source_id"] == "leisman2020" and r["statistic"] == "pooled_mean"
+    ]
+    covid = next((r for r in leisman if r["syndrome"] == "COVID-19"), None)
+    for r in leisman:
+        s = slug(r["syndrome"])
+        L.add(
+            f"leisman.il_6.{s}.mean",
+            float(r["value"]),
+            f"{r['value']} {r['unit']}",
+            f"pooled mean IL-6 ({r['interval']} {r['lower']}-{r['upper']}), n = {r['n']}",
+            facts=[f"{r['row_id']}.value"],
+            fact_index=fact_index,
+            unit=r["unit"],
+        )
+        L.add(
+            f"leisman.il_6.{s}.ci",
+            f"{r['lower']}-{r['upper']}",
+            f"{r['lower']}–{r['upper']}",
+            "95% confidence interval as reported",
+            facts=[f"{r['row_id']}.lower", f"{r['row_id']}.upper"],
+            fact_index=fact_index,
+        )
+        if covid is not None and r is not covid:
+            ratio = float(r["value"]) / float(covid["value"])
+            L.add(
+                f"leisman.il_6.{s}.ratio_vs_covid",
+                ratio,
+                numfmt.fold(ratio),
+                f"pooled mean IL-6 of {r['syndrome']} / pooled mean of COVID-19",
+                derived_from=[f"leisman.il_6.{s}.mean", "leisman.il_6.covid_19.mean"],
+            )
+
+
+def pe_kinetics(L: Ledger, methods, fact_index) -> None:
+    """First-order removal 1 - exp(-V) at 1.0 and 1.5 plasma volumes, beside reported values."""
+    formula_rows = [
+        r
+        for r in methods
+        if r["modality"] == "TPE"
+        and r["property"] == "removal_fraction"
+        and r["setting"] == "formula"
+        and r["flag"] == "seen"
+    ]
+    model_sources = sorted({r["source_id"] for r in formula_rows})
+    for dose in MODEL_DOSES:
+        value = 1 - math.exp(-dose)
+        key = f"pe.model.removal_{str(dose).replace('.', '_')}pv"
+        L.add(
+            key,
+            value,
+            numfmt.percent(value),
+            f"1 - exp(-V) with V = {dose} plasma volumes (one-compartment first-order model)",
+            facts=[
+                f"{r['row_id']}.finding"
+                for r in methods
+                if r["modality"] == "TPE" and r["property"] == "qualitative" and r["setting"] == "formula"
+            ],
+            fact_index=fact_index,
+            source_ids=model_sources,
+            unit="%",
+        )
+        reported = [r for r in formula_rows if _dose(r) == dose]
+        for r in reported:
+            L.add(
+                f"{key}.reported.{r['source_id']}",
+                float(r["value"]),
+                numfmt.percent(float(r["value"]), 0 if len(r["value"]) <= 4 else 1),
+                f"removal at {dose} plasma volumes as printed by the source ({r['qualifier'] or '='})",
+                facts=[f"{r['row_id']}.value"],
+                fact_index=fact_index,
+                unit="%",
+            )
+    observed = [
+        r
+        for r in methods
+        if r["modality"] == "TPE" and r["property"] == "removal_fraction" and r["setting"] == "patients"
+    ]
+    L.add(
+        "pe.observed.count",
+        len(observed),
+        numfmt.count(len(observed)),
+        "removal fractions measured in patients (purification_methods, TPE, setting = patients)",
+        facts=[f"{r['row_id']}.{c}" for r in observed for c in ("value", "lower", "upper") if r[c]],
+        fact_index=fact_index,
+    )
+
+
+def _dose(row) -> float | None:
+    m = re.match(r"dose_pv=([\d.]+)(?:[;\s]|$)", row["note"])
+    return float(m.group(1)) if m else None
+
+
+def pe_regimens(L: Ledger, cases, fact_index) -> None:
+    """Sessions and volumes of CAR-T PE entries; plasma volumes exchanged where computable."""
+    for c in cases:
+        if c["context"] != "car-t" or c["modality_group"] != "PE":
+            continue
+        cid = c["case_id"]
+        base = f"pe.regimen.{slug(cid)}"
+        if c["pe_sessions"] not in ("", "NR"):
+            L.add(
+                f"{base}.sessions",
+                int(float(c["pe_sessions"])),
+                numfmt.count(int(float(c["pe_sessions"]))),
+                "PE sessions as extracted",
+                facts=[f"{cid}.pe_sessions"],
+                fact_index=fact_index,
+            )
+        if c["pe_volume_ml_per_session"] not in ("", "NR"):
+            v = float(c["pe_volume_ml_per_session"])
+            L.add(
+                f"{base}.volume_ml",
+                v,
+                f"{numfmt.count(int(v))} mL",
+                "exchange volume per session",
+                facts=[f"{cid}.pe_volume_ml_per_session"],
+                fact_index=fact_index,
+                unit="mL",
+            )
+        L.add(
+            f"{base}.plasma_volumes",
+            None,
+            "not computable (body weight and haematocrit not reported)",
+            "plasma volume = 0.07 x weight (kg) x (1 - Hct); exchanged volume / plasma volume",
+            facts=[f for f in (f"{cid}.nr.body_weight", f"{cid}.nr.haematocrit") if f in fact_index],
+            source_ids=[c["source_id"], "uptodatetpe"],
+            status="insufficient",
+        )
+
+
+def review_cases(L: Ledger, fact_index) -> None:
+    """The review's own case counts (3 institutional + 19 literature) and what we hold of them."""
+    inst, lit = "zhang2025-inst.n_institutional_cases", "zhang2025-inst.n_literature_cases_reviewed"
+    if inst not in fact_index or lit not in fact_index:
+        return
+    n_inst, n_lit = int(float(fact_index[inst]["value"])), int(float(fact_index[lit]["value"]))
+    L.add(
+        "review.cases.institutional",
+        n_inst,
+        numfmt.count(n_inst),
+        "as reported by the review",
+        facts=[inst],
+        fact_index=fact_index,
+    )
+    L.add(
+        "review.cases.literature",
+        n_lit,
+        numfmt.count(n_lit),
+        "as reported by the review",
+        facts=[lit],
+        fact_index=fact_index,
+    )
+    L.add(
+        "review.cases.total",
+        n_inst + n_lit,
+        numfmt.count(n_inst + n_lit),
+        "institutional + literature",
+        derived_from=["review.cases.institutional", "review.cases.literature"],
+    )
+    held = L.entries["cases.pe_car_t_literature_patients.patients"]
+    missing = n_inst + n_lit - int(held.value)
+    L.add(
+        "review.cases.missing_at_least",
+        missing,
+        numfmt.count(missing),
+        "review total - CAR-T PE literature patients held here (assumes every held case is one of "
+        "the review's; identities unknown)",
+        derived_from=["review.cases.total", "cases.pe_car_t_literature_patients.patients"],
+    )
+
+
+def mediator_sizes(L: Ledger, mediators, methods, fact_index) -> None:
+    """Size ranges per mediator (min-max over sources) and technique cut-offs for the prose."""
+    by = {}
+    for r in mediators:
+        for col in ("mw_kda", "mw_kda_low", "mw_kda_high"):
+            if r[col]:
+                by.setdefault(r["mediator"], []).append((float(r[col]), f"{r['row_id']}.{col}"))
+    for med, vals in sorted(by.items()):
+        lo, hi = min(v for v, _ in vals), max(v for v, _ in vals)
+        text = (
+            f"{numfmt.significant(lo, 3)} kDa"
+            if lo == hi
+            else f"{numfmt.significant(lo, 3)}–{numfmt.significant(hi, 3)} kDa"
+        )
+        L.add(
+            f"mw.{slug(med)}.range",
+            [lo, hi],
+            text,
+            "min-max over all forms and sources",
+            facts=[f for _, f in vals],
+            fact_index=fact_index,
+            unit="kDa",
+        )
+    for r in methods:
+        if r["property"] in ("cutoff_kda", "size_window_kda") and (r["value"] or r["lower"]):
+            key = f"cutoff.{slug(r['modality'])}.{slug(r['source_id'])}"
+            if key in L.entries:
+                continue
+            if r["value"]:
+                text = f"{r['qualifier'] if r['qualifier'] == '~' else ''}{r['value']} kDa"
+                facts = [f"{r['row_id']}.value"]
+            else:
+                text = f"{r['lower']}–{r['upper']} kDa" if r["upper"] else f"{r['lower']} kDa"
+                facts = [f"{r['row_id']}.{c}" for c in ("lower", "upper") if r[c]]
+            L.add(
+                key,
+                r["value"] or r["lower"],
+                text,
+                f"{r['property']} of {r['device_or_membrane']}",
+                facts=facts,
+                fact_index=fact_index,
+                unit="kDa",
+            )
+
+
+def background(L: Ledger, rows, fact_index) -> None:
+    """Numbers quoted in the background prose, one entry per raw row (no arithmetic)."""
+    for r in rows:
+        unit = r["unit"]
+        text = f"{r['value']}{'%' if unit == '%' else (' ' + unit if unit else '')}"
+        L.add(
+            f"bg.{r['row_id'][3:].replace('-', '_')}",
+            r["value"],
+            text,
+            f"{r['quantity']} as stated",
+            facts=[f"{r['row_id']}.value"],
+            fact_index=fact_index,
+            unit=unit,
+        )
+
+
+def build(tables: dict[str, list[dict]]) -> Ledger:
+    facts = tables["facts"]
+    fact_index = {f["fact_id"]: f for f in facts}
+    L = Ledger()
+    evidence_counts(L, tables["sources"], tables["cases"], facts, fact_index)
+    outcomes(L, tables["cases"], fact_index)
+    pe_cytokine_data(L, tables["cases"], tables["measurements"], fact_index)
+    syndrome_comparison(L, tables["syndrome_cytokines"], fact_index)
+    pe_kinetics(L, tables["purification_methods"], fact_index)
+    pe_regimens(L, tables["cases"], fact_index)
+    review_cases(L, fact_index)
+    mediator_sizes(L, tables["mediators"], tables["purification_methods"], fact_index)
+    background(L, tables["background_facts"], fact_index)
+    problems = L.check(set(fact_index))
+    if problems:
+        raise ValueError("ledger provenance problems:\n" + "\n".join(problems))
+    return L

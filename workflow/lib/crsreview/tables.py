@@ -1,0 +1,317 @@
+"""Manuscript tables (CSV for reuse, Markdown for the manuscript) with a provenance sidecar.
+
+Cell text comes from the processed tables unchanged (numbers as extracted); 'NR' marks a
+field the source did not report and a dagger marks a value flagged unverified.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import files, mdtext, numfmt
+from .analysis import HONG_ANALYTES, slug
+
+NR = "NR"
+UNVERIFIED_MARK = "†"
+UNVERIFIED_NOTE = (
+    f"{UNVERIFIED_MARK} unverified: inferred, read on an unreliable copy or resting on an "
+    "unconfirmed attribution; not used in headline numbers."
+)
+MECHANISM = {
+    "HD": "diffusion",
+    "HF": "convection",
+    "HDF": "diffusion + convection",
+    "high-flux": "diffusion/convection",
+    "MCO": "convection through medium cut-off pores",
+    "HCO": "convection through high cut-off pores",
+    "CytoSorb": "adsorption onto porous polymer beads",
+    "oXiris": "adsorption + convection",
+    "DPMAS": "plasma adsorption",
+    "TPE": "bulk removal of plasma",
+}
+
+
+class Table:
+    """One manuscript table: CSV rows, Markdown cells and the facts behind them."""
+
+    def __init__(self, ident: str, caption: str, columns: list[str]):
+        self.ident, self.caption, self.columns = ident, caption, columns
+        self.csv_rows: list[dict] = []
+        self.md_rows: list[list[str]] = []
+        self.fact_ids: set[str] = set()
+        self.source_ids: set[str] = set()
+        self.notes: list[str] = []
+
+    def add(self, csv_row: dict, md_row: list[str], fact_ids=(), source_ids=()) -> None:
+        self.csv_rows.append(csv_row)
+        self.md_rows.append(md_row)
+        self.fact_ids.update(fact_ids)
+        self.source_ids.update(s for s in source_ids if s)
+
+    def markdown(self) -> str:
+        body = mdtext.table(self.columns, self.md_rows, self.caption, self.ident)
+        if self.notes:
+            body += "\n" + "\n\n".join(mdtext.escape(n) for n in self.notes) + "\n"
+        return body
+
+
+def _cell(value: str, flag: str = "") -> tuple[str, str]:
+    """(csv text, markdown text) for one value; NR and unverified made visible."""
+    if value == NR:
+        return NR, NR
+    if value == "":
+        return "", "–"
+    mark = UNVERIFIED_MARK if flag == "unverified" else ""
+    return value + mark, mdtext.escape(value) + mark
+
+
+def cases_table(cases, facts) -> Table:
+    fact_index = {f["fact_id"]: f for f in facts}
+    t = Table(
+        "tbl-cases",
+        "Case entries: patients and cohorts given plasma exchange (PE) or another "
+        "extracorporeal purification, as extracted. NR = not reported in the accessible text; – = not "
+        "applicable or not extracted.",
+        [
+            "Case",
+            "Context",
+            "Modality",
+            "n",
+            "Age (years)",
+            "Sex",
+            "CRS grade (max)",
+            "PE sessions",
+            "Volume/session (mL)",
+            "Outcome",
+            "Source",
+        ],
+    )
+    for c in sorted(cases, key=lambda r: (r["context"], r["modality_group"] != "PE", r["case_id"])):
+        cells_csv, cells_md, fids = [], [], []
+        for field in (
+            "age_years",
+            "sex",
+            "crs_grade_max",
+            "pe_sessions",
+            "pe_volume_ml_per_session",
+            "outcome_status",
+        ):
+            fid = f"{c['case_id']}.{field}" if c[field] not in ("", NR) else f"{c['case_id']}.nr.{field}"
+            flag = fact_index.get(fid, {}).get("flag", "")
+            if fid in fact_index:
+                fids.append(fid)
+            csv_text, md_text = _cell(c[field], flag)
+            cells_csv.append(csv_text)
+            cells_md.append(md_text)
+        t.add(
+            {
+                "case_id": c["case_id"],
+                "context": c["context"],
+                "modalities": c["modalities"],
+                "n": c["n"],
+                "age_years": cells_csv[0],
+                "sex": cells_csv[1],
+                "crs_grade_max": cells_csv[2],
+                "pe_sessions": cells_csv[3],
+                "pe_volume_ml_per_session": cells_csv[4],
+                "outcome": cells_csv[5],
+                "source_id": c["source_id"],
+            },
+            [
+                mdtext.escape(c["case_id"]),
+                mdtext.escape(c["context"]),
+                mdtext.escape(c["modalities"].replace(";", ", ")),
+                mdtext.escape(c["n"]),
+                *cells_md,
+                mdtext.cite(c["source_id"]),
+            ],
+            fids,
+            [c["source_id"]],
+        )
+    if any(UNVERIFIED_MARK in cell for row in t.md_rows for cell in row):
+        t.notes.append(UNVERIFIED_NOTE)
+    return t
+
+
+def _num_text(r: dict) -> str:
+    q = r["qualifier"] if r["qualifier"] in ("~", "<", ">") else ""
+    if r["value"]:
+        return f"{q}{r['value']}"
+    if r["lower"] and r["upper"]:
+        return f"{q}{r['lower']}–{r['upper']}"
+    return f"{q}{r['lower'] or r['upper']}"
+
+
+def methods_table(methods) -> Table:
+    t = Table(
+        "tbl-methods",
+        "Extracorporeal techniques: size limits, mechanism and reported removal of IL-6 and "
+        "TNF-alpha (sieving coefficient SC, clearance in mL/min, or fraction removed).",
+        ["Technique", "Mechanism", "Cut-off or size window (kDa)", "IL-6", "TNF-alpha"],
+    )
+    order = ["HD", "high-flux", "HF", "HDF", "MCO", "HCO", "CytoSorb", "oXiris", "DPMAS", "TPE"]
+    label = {"sieving_coefficient": "SC", "clearance_ml_min": "clearance", "removal_fraction": "removed"}
+    for modality in [m for m in order if any(r["modality"] == m for r in methods)]:
+        rows = [r for r in methods if r["modality"] == modality]
+        size = [r for r in rows if r["property"] in ("cutoff_kda", "size_window_kda")]
+        cells = {"size": [], "IL-6": [], "TNF-alpha": []}
+        fids, sids = [], []
+        for r in size:
+            cells["size"].append((_num_text(r) + (UNVERIFIED_MARK if r["flag"] == "unverified" else ""), r))
+        for analyte in ("IL-6", "TNF-alpha"):
+            for r in rows:
+                if r["mediator"] == analyte and r["property"] in label:
+                    text = f"{label[r['property']]} {_num_text(r)}" + (
+                        UNVERIFIED_MARK if r["flag"] == "unverified" else ""
+                    )
+                    cells[analyte].append((text, r))
+        csv_row = {"technique": modality, "mechanism": MECHANISM.get(modality, "")}
+        md_row = [mdtext.escape(modality), mdtext.escape(MECHANISM.get(modality, ""))]
+        for key in ("size", "IL-6", "TNF-alpha"):
+            items = cells[key]
+            csv_row[key] = "; ".join(f"{txt} ({r['source_id']})" for txt, r in items) or NR
+            md_row.append(
+                "; ".join(f"{mdtext.escape(txt)} {mdtext.cite(r['source_id'])}" for txt, r in items) or NR
+            )
+            for _, r in items:
+                fids.extend(x for x in r["fact_ids"].split("; ") if x)
+                sids.append(r["source_id"])
+        t.add(csv_row, md_row, fids, sids)
+    t.notes.append("NR = no value in the extracted sources. " + UNVERIFIED_NOTE)
+    return t
+
+
+def syndromes_table(syndrome_rows, ledger: dict) -> Table:
+    t = Table(
+        "tbl-syndromes",
+        "Cytokine levels in severe CAR-T CRS and COVID-19 CRS (Hong et al., grade 3-4, "
+        "median and interquartile range, pg/mL) and pooled IL-6 across syndromes (Leisman et al., mean "
+        "and 95% CI, pg/mL). Ratio = CAR-T / COVID-19.",
+        ["Analyte", "Group", "CAR-T CRS", "Comparator", "Ratio", "Source"],
+    )
+    numbers = ledger["numbers"]
+    for analyte in HONG_ANALYTES:
+        a = slug(analyte)
+        if f"hong.{a}.ratio" not in numbers:
+            continue
+        cart = next(
+            r
+            for r in syndrome_rows
+            if r["analyte"] == analyte
+            and r["syndrome"] == "CAR-T CRS"
+            and r["severity"] == "grade 3-4"
+            and r["statistic"] == "median"
+        )
+        cov = next(
+            r
+            for r in syndrome_rows
+            if r["analyte"] == analyte
+            and r["syndrome"] == "COVID-19"
+            and r["severity"] == "grade 3-4"
+            and r["statistic"] == "median"
+        )
+        ratio = numbers[f"hong.{a}.ratio"]["text"]
+        fmt = lambda r: f"{r['value']} ({r['lower']}–{r['upper']})"  # noqa: E731
+        srcs = sorted({cart["source_id"], cov["source_id"]})
+        t.add(
+            {
+                "analyte": analyte,
+                "group": "COVID-19 (grade 3-4)",
+                "car_t": fmt(cart),
+                "comparator": fmt(cov),
+                "ratio": ratio,
+                "source_ids": "; ".join(srcs),
+            },
+            [
+                mdtext.escape(analyte),
+                "COVID-19 (grade 3-4)",
+                mdtext.escape(fmt(cart)),
+                mdtext.escape(fmt(cov)),
+                mdtext.escape(ratio),
+                mdtext.cite(srcs),
+            ],
+            [*cart["fact_ids"].split("; "), *cov["fact_ids"].split("; ")],
+            srcs,
+        )
+    leisman = [
+        r for r in syndrome_rows if r["source_id"] == "leisman2020" and r["statistic"] == "pooled_mean"
+    ]
+    cart = next((r for r in leisman if r["syndrome"] == "CAR-T CRS"), None)
+    for r in leisman:
+        if r is cart or cart is None:
+            continue
+        key = f"leisman.il_6.{slug(cart['syndrome'])}.mean"
+        ratio = float(cart["value"]) / float(r["value"]) if key in numbers else None
+        fmt = lambda x: f"{x['value']} ({x['lower']}–{x['upper']})"  # noqa: E731
+        rtext = numfmt.fold(ratio) if ratio else ""
+        t.add(
+            {
+                "analyte": r["analyte"],
+                "group": r["syndrome"],
+                "car_t": fmt(cart),
+                "comparator": fmt(r),
+                "ratio": rtext,
+                "source_ids": r["source_id"],
+            },
+            [
+                mdtext.escape(r["analyte"]),
+                mdtext.escape(r["syndrome"]),
+                mdtext.escape(fmt(cart)),
+                mdtext.escape(fmt(r)),
+                mdtext.escape(rtext),
+                mdtext.cite(r["source_id"]),
+            ],
+            [*cart["fact_ids"].split("; "), *r["fact_ids"].split("; ")],
+            [r["source_id"]],
+        )
+    return t
+
+
+def sources_table(sources) -> Table:
+    t = Table(
+        "tbl-sources",
+        "Sources: type, what was accessible, quality and bibliographic fields not verified "
+        "(recalled rather than seen).",
+        ["Source", "Type", "Access", "Quality", "Unverified bibliographic fields", "Facts"],
+    )
+    for s in sources:
+        t.add(
+            {k: s[k] for k in ("source_id", "type", "access", "quality", "biblio_unverified", "n_facts")},
+            [
+                mdtext.cite(s["source_id"]),
+                mdtext.escape(s["type"]),
+                mdtext.escape(s["access"].replace(";", ", ")),
+                mdtext.escape(s["quality"]),
+                mdtext.escape(s["biblio_unverified"].replace(";", ", ")) or "–",
+                mdtext.escape(s["n_facts"]),
+            ],
+            [],
+            [s["source_id"]],
+        )
+    return t
+
+
+def build_all(tables: dict[str, list[dict]], ledger: dict) -> dict[str, Table]:
+    return {
+        "table1-cases": cases_table(tables["cases"], tables["facts"]),
+        "table2-methods": methods_table(tables["purification_methods"]),
+        "table3-syndromes": syndromes_table(tables["syndrome_cytokines"], ledger),
+        "tableS1-sources": sources_table(tables["sources"]),
+    }
+
+
+def write_all(built: dict[str, Table], out_dir: Path, sidecar: Path) -> None:
+    meta = {}
+    for name, t in built.items():
+        files.write_csv(
+            Path(out_dir) / f"{name}.csv", list(t.csv_rows[0]) if t.csv_rows else ["empty"], t.csv_rows
+        )
+        files.write_text(Path(out_dir) / f"{name}.md", t.markdown())
+        meta[name] = {
+            "id": t.ident,
+            "caption": t.caption,
+            "rows": len(t.csv_rows),
+            "fact_ids": sorted(t.fact_ids),
+            "source_ids": sorted(t.source_ids),
+        }
+    files.write_json(sidecar, meta)

@@ -1,0 +1,68 @@
+"""Unit conversion to the paper's canonical units: cytokines in pg/mL, ferritin in ng/mL.
+
+Every conversion is returned with its factor and a human-readable formula so that the
+cleaned tables can record exactly what was done to each value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# Mass concentrations, expressed in pg/mL (1 pg/mL = 1 ng/L).
+_PG_PER_ML = {"pg/mL": 1.0, "ng/L": 1.0, "ng/mL": 1e3, "ug/L": 1e3, "µg/L": 1e3, "ug/mL": 1e6, "mg/L": 1e6}
+
+# Canonical unit by analyte family. Analytes not listed keep their own unit.
+_CANONICAL_BY_PREFIX = (
+    ("ferritin", "ng/mL"),
+    ("crp", "mg/L"),
+)
+CYTOKINE_UNIT = "pg/mL"
+NON_CONCENTRATION_UNITS = {"degC", "U/mL", "%", "mmHg"}
+
+
+@dataclass(frozen=True)
+class Conversion:
+    value: float
+    unit: str
+    factor: float
+    formula: str
+
+
+class UnitError(ValueError):
+    """A unit that cannot be converted to the analyte's canonical unit."""
+
+
+def canonical_unit(analyte: str, unit: str) -> str:
+    """The unit the cleaned tables use for this analyte, given the unit it was reported in."""
+    key = analyte.lower()
+    for prefix, canon in _CANONICAL_BY_PREFIX:
+        if key.startswith(prefix):
+            return canon
+    if unit in _PG_PER_ML:
+        return CYTOKINE_UNIT
+    return unit
+
+
+def factor(from_unit: str, to_unit: str) -> float:
+    if from_unit == to_unit:
+        return 1.0
+    if from_unit in _PG_PER_ML and to_unit in _PG_PER_ML:
+        return _PG_PER_ML[from_unit] / _PG_PER_ML[to_unit]
+    raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r}")
+
+
+def to_canonical(value: float, unit: str, analyte: str) -> Conversion:
+    """Convert one reported value; the formula names both units and the factor."""
+    if not math.isfinite(value):
+        raise UnitError(f"value {value!r} is not a finite number")
+    target = canonical_unit(analyte, unit)
+    f = factor(unit, target)
+    converted = value * f
+    # Keep integers integral and avoid float noise such as 0.1 * 1000 = 100.00000000000001.
+    converted = float(f"{converted:.12g}")
+    if f == 1.0:
+        formula = "none" if unit == target else f"1 {unit} = 1 {target}"
+    else:
+        formula = f"x {f:g} ({unit} -> {target})"
+    return Conversion(converted, target, f, formula)
