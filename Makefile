@@ -8,13 +8,42 @@ STAMP := $(VENV)/.installed
 CORES ?= 4
 export SOURCE_DATE_EPOCH := $(shell sed -n 's/^ *source_date_epoch: *\([0-9]*\).*/\1/p' config/config.yaml)
 
-.PHONY: paper test lint format lock manifest verify diff report clean env browser
+.PHONY: paper test pytest lint format lock manifest verify diff report clean env browser
 
 paper: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
 
-test: $(STAMP)
+# Lint/format checks, then the whole test suite (unit, bad-input catalogue, build, stability,
+# browser). The browser test needs Debian's chromium; `browser` installs it when missing.
+test: $(STAMP) browser lint pytest
+
+pytest: $(STAMP)
 	$(BIN)/python -m pytest
+
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "installing Debian chromium + chromium-driver for the browser test"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+# Rewrite outputs.sha256 after an intended change to an output (then commit it).
+manifest: paper
+	$(BIN)/python tools/manifest.py write
+
+# Rebuild from clean in a temporary copy and compare every output with outputs.sha256.
+verify: $(STAMP)
+	$(BIN)/python tools/fresh_build.py verify --cores $(CORES)
+
+# Ledger numbers that changed between REF and the working tree: make diff REF=HEAD~1
+diff: $(STAMP)
+	@test -n "$(REF)" || { echo "usage: make diff REF=<git ref>"; exit 2; }
+	$(BIN)/python tools/numbers_diff.py $(REF)
+
+# Snakemake's reviewer report (run times inside: not byte-stable, not in the manifest).
+report: paper
+	$(BIN)/snakemake --report report.html
+	$(BIN)/snakemake --report report.zip
 
 env: $(STAMP)
 

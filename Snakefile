@@ -14,6 +14,12 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/evidence.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/manuscript.smk"
+include: "workflow/rules/report.smk"
+
+
+report: "workflow/report/workflow.rst"
 
 
 rule all:
@@ -22,3 +28,7 @@ rule all:
         EVIDENCE_OUTPUTS,
         LEDGER,
         rules.tables.output,
+        FIGURE_OUTPUTS,
+        rules.audit.output,
+        MANUSCRIPT_OUTPUTS,
+        rules.build_info.output,

@@ -46,3 +46,14 @@ def copy_repo(dest: Path) -> Path:
     for generated in ["figures", "manuscript/tables"]:
         shutil.rmtree(dest / generated, ignore_errors=True)
     return dest
+
+
+@pytest.fixture(scope="session")
+def built_a(tmp_path_factory):
+    """The paper built once in a fresh copy (--cores 1, PYTHONHASHSEED=1), shared by slow tests."""
+    from tests.build_helpers import fresh_copy, snakemake
+
+    repo = fresh_copy(tmp_path_factory.mktemp("a") / "repo")
+    result = snakemake(repo, cores=1, hashseed="1")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return repo

@@ -10,7 +10,12 @@ rule ledger:
         cases=f"{PROCESSED}/cases.csv",
         measurements=f"{PROCESSED}/measurements.csv",
     output:
-        ledger=f"{PROCESSED}/numbers.json",
+        ledger=report(
+            LEDGER,
+            caption="../report/ledger.rst",
+            category="Provenance",
+            labels={"output": "numbers ledger"},
+        ),
     log:
         "logs/ledger.log",
     conda:
@@ -34,7 +39,15 @@ rule tables:
         ledger=LEDGER,
     output:
         csv=[f"{TABLE_DIR}/{t}.csv" for t in TABLES],
-        md=[f"{TABLE_DIR}/{t}.md" for t in TABLES],
+        md=[
+            report(
+                f"{TABLE_DIR}/{t}.md",
+                caption="../report/tables.rst",
+                category="Tables",
+                labels={"table": t, "format": "Markdown"},
+            )
+            for t in TABLES
+        ],
         sidecar=f"{TABLE_DIR}/tables.json",
     log:
         "logs/tables.log",

@@ -11,7 +11,7 @@ rule validate:
         schemas=REFERENCE_SCHEMAS,
         vocab=VOCAB,
     output:
-        stamp=f"{PROCESSED}/validation.json",
+        stamp="data/validated/validation.json",
     log:
         "logs/validate.log",
     conda:
@@ -32,8 +32,18 @@ rule clean_extractions:
         schemas=EXTRACTION_SCHEMAS,
         vocab=VOCAB,
     output:
-        cases=f"{PROCESSED}/cases.csv",
-        measurements=f"{PROCESSED}/measurements.csv",
+        cases=report(
+            f"{PROCESSED}/cases.csv",
+            caption="../report/evidence.rst",
+            category="Evidence",
+            labels={"table": "cases"},
+        ),
+        measurements=report(
+            f"{PROCESSED}/measurements.csv",
+            caption="../report/evidence.rst",
+            category="Evidence",
+            labels={"table": "measurements"},
+        ),
         facts=f"{PROCESSED}/parts/facts_extractions.csv",
     log:
         "logs/clean_extractions.log",
@@ -53,7 +63,15 @@ rule clean_reference:
         schemas=REFERENCE_SCHEMAS,
         vocab=VOCAB,
     output:
-        **{t: f"{PROCESSED}/{t}.csv" for t in REFERENCE_TABLES},
+        **{
+            t: report(
+                f"{PROCESSED}/{t}.csv",
+                caption="../report/evidence.rst",
+                category="Evidence",
+                labels={"table": t},
+            )
+            for t in REFERENCE_TABLES
+        },
         facts=f"{PROCESSED}/parts/facts_reference.csv",
     log:
         "logs/clean_reference.log",
@@ -75,8 +93,18 @@ rule facts:
         schemas=EXTRACTION_SCHEMAS,
         vocab=VOCAB,
     output:
-        facts=f"{PROCESSED}/facts.csv",
-        sources=f"{PROCESSED}/sources.csv",
+        facts=report(
+            f"{PROCESSED}/facts.csv",
+            caption="../report/evidence.rst",
+            category="Evidence",
+            labels={"table": "facts"},
+        ),
+        sources=report(
+            f"{PROCESSED}/sources.csv",
+            caption="../report/evidence.rst",
+            category="Evidence",
+            labels={"table": "sources"},
+        ),
     log:
         "logs/facts.log",
     conda:

@@ -300,6 +300,15 @@ def syndrome_comparison(L: Ledger, syndrome_rows, fact_index) -> None:
             f"CAR-T median / COVID-19 median of {analyte} (same units)",
             derived_from=[f"hong.{a}.cart.median", f"hong.{a}.covid.median"],
         )
+        inverse = float(group["covid"]["value_canonical"]) / float(group["cart"]["value_canonical"])
+        if inverse > 1:  # only where the comparator is the higher group
+            L.add(
+                f"hong.{a}.ratio_covid_vs_cart",
+                inverse,
+                numfmt.fold(inverse),
+                f"COVID-19 median / CAR-T median of {analyte} (same units); the inverse of hong.{a}.ratio",
+                derived_from=[f"hong.{a}.cart.median", f"hong.{a}.covid.median"],
+            )
         L.add(
             f"hong.{a}.n_cart",
             int(group["cart"]["n"]),
@@ -389,11 +398,64 @@ def pe_kinetics(L: Ledger, methods, fact_index) -> None:
                 fact_index=fact_index,
                 unit="%",
             )
+        L.add(
+            f"pe.model.dose_{str(dose).replace('.', '_')}pv",
+            dose,
+            f"{dose:.1f} plasma volume{'' if dose == 1 else 's'}",
+            "exchange dose (plasma volumes) at which the model is evaluated; a dose the sources print",
+            facts=[f"{r['row_id']}.value" for r in formula_rows if _dose(r) == dose],
+            fact_index=fact_index,
+            source_ids=model_sources,
+        )
     observed = [
         r
         for r in methods
         if r["modality"] == "TPE" and r["property"] == "removal_fraction" and r["setting"] == "patients"
     ]
+    # The model at the mean dose of the one patient series with a stated dose, for comparison.
+    for r in observed:
+        dose = _dose(r)
+        if dose is None:
+            continue
+        value = 1 - math.exp(-dose)
+        L.add(
+            f"pe.model.removal_at_observed_dose.{slug(r['source_id'])}",
+            value,
+            numfmt.percent(value),
+            f"1 - exp(-V) with V = {dose} plasma volumes, the dose stated with the observed removal in "
+            f"{r['row_id']} (note dose_pv=)",
+            facts=[f"{r['row_id']}.{c}" for c in ("value", "lower", "upper") if r[c]],
+            fact_index=fact_index,
+            source_ids=model_sources,
+            unit="%",
+        )
+    observed_cyto = [r for r in observed if any(m.strip() in CYTOKINES for m in r["mediator"].split(";"))]
+    L.add(
+        "pe.observed.cytokine_count",
+        len(observed_cyto),
+        numfmt.count(len(observed_cyto)),
+        "removal fractions measured in patients during TPE whose mediator is a cytokine",
+        facts=[f"{r['row_id']}.{c}" for r in observed for c in ("value", "lower", "upper") if r[c]],
+        fact_index=fact_index,
+    )
+    counter = [r for r in methods if re.match(r"(COUNTER-EVIDENCE|REBOUND)", r["note"])]
+    L.add(
+        "pm.counter_evidence.count",
+        len(counter),
+        numfmt.count(len(counter)),
+        "purification_methods rows whose note starts with COUNTER-EVIDENCE or REBOUND",
+        facts=[f"{r['row_id']}.finding" for r in counter],
+        fact_index=fact_index,
+    )
+    counter_pe = [r for r in counter if r["modality"] == "TPE"]
+    L.add(
+        "pm.counter_evidence.tpe_count",
+        len(counter_pe),
+        numfmt.count(len(counter_pe)),
+        "of these, rows about TPE",
+        facts=[f"{r['row_id']}.finding" for r in counter_pe],
+        fact_index=fact_index,
+    )
     L.add(
         "pe.observed.count",
         len(observed),
@@ -447,6 +509,150 @@ def pe_regimens(L: Ledger, cases, fact_index) -> None:
         )
 
 
+def pe_case_details(L: Ledger, cases, measurements, fact_index) -> None:
+    """Per-patient details of CAR-T PE entries for the prose: age, numeric CRS grade, tocilizumab
+    doses, daily exchange volume, pre-PE cytokine values and their days; PE start day as seen."""
+    pe_car_t = [c for c in cases if c["context"] == "car-t" and c["modality_group"] == "PE"]
+    for c in pe_car_t:
+        cid, base = c["case_id"], f"pe.case.{slug(c['case_id'])}"
+        fact = fact_index.get(f"{cid}.age_years")
+        if fact and fact["value"]:
+            L.add(
+                f"{base}.age",
+                float(fact["value"]),
+                f"{numfmt.count(int(float(fact['value'])))} years",
+                "age as extracted",
+                facts=[fact["fact_id"]],
+                fact_index=fact_index,
+                unit="years",
+            )
+        fact = fact_index.get(f"{cid}.crs_grade_max")
+        if fact and re.fullmatch(r"\d+", fact["value"].strip()):
+            L.add(
+                f"{base}.crs_grade_max",
+                int(fact["value"]),
+                f"grade {fact['value'].strip()}",
+                "maximum CRS grade as extracted (numeric grades only)",
+                facts=[fact["fact_id"]],
+                fact_index=fact_index,
+            )
+        fact = fact_index.get(f"{cid}.tocilizumab_doses")
+        if fact and fact["value"]:
+            L.add(
+                f"{base}.tocilizumab_doses",
+                int(float(fact["value"])),
+                numfmt.count(int(float(fact["value"]))),
+                "tocilizumab doses before or around PE, as extracted",
+                facts=[fact["fact_id"]],
+                fact_index=fact_index,
+            )
+        fact = fact_index.get(f"{cid}.pe_volume_ml_per_day")
+        if fact and fact["value"]:
+            v = float(fact["value"])
+            L.add(
+                f"pe.regimen.{slug(cid)}.volume_ml_per_day",
+                v,
+                f"{numfmt.count(int(v))} mL",
+                "plasma exchanged per day as printed",
+                facts=[fact["fact_id"]],
+                fact_index=fact_index,
+                unit="mL",
+            )
+        for m in measurements:
+            if m["case_id"] != cid or m["analyte"] not in CYTOKINES:
+                continue
+            mid = m["fact_id"].split(".")[-1]
+            q = m["qualifier"] if m["qualifier"] in ("<", ">", "~") else ""
+            L.add(
+                f"{base}.{mid}.value",
+                float(m["value"]),
+                f"{q}{m['value']} {m['unit']}",
+                f"{m['analyte']} ({m['relation']}) as extracted",
+                facts=[m["fact_id"]],
+                fact_index=fact_index,
+                unit=m["unit"],
+            )
+            if m["day_post_infusion"]:
+                day = m["day_post_infusion"].replace("-", "–")
+                L.add(
+                    f"{base}.{mid}.day",
+                    m["day_post_infusion"],
+                    f"day{'s' if '–' in day else ''} {day}",
+                    "day after CAR-T infusion of the measurement",
+                    facts=[m["fact_id"]],
+                    fact_index=fact_index,
+                )
+    seen_start = [
+        c
+        for c in pe_car_t
+        if fact_index.get(f"{c['case_id']}.pe_start_day", {}).get("flag") in ("seen", "computed")
+    ]
+    L.add(
+        "pe.car_t.start_day_seen",
+        len(seen_start),
+        numfmt.count(len(seen_start)),
+        "CAR-T PE entries whose PE start day was seen (not unverified, not not-reported)",
+        facts=[
+            f
+            for c in pe_car_t
+            for f in (f"{c['case_id']}.pe_start_day", f"{c['case_id']}.nr.pe_start_day")
+            if f in fact_index
+        ],
+        fact_index=fact_index,
+        source_ids=[c["source_id"] for c in pe_car_t],
+    )
+    # Comparator purification after CAR-T: deaths in cohorts and the one reported IL-6 change.
+    for c in cases:
+        if c["context"] != "car-t" or c["modality_group"] == "PE":
+            continue
+        base = f"cases.{slug(c['case_id'])}"
+        fact = fact_index.get(f"{c['case_id']}.deaths")
+        if fact and fact["value"]:
+            L.add(
+                f"{base}.deaths",
+                int(float(fact["value"])),
+                numfmt.count(int(float(fact["value"]))),
+                f"deaths as extracted (cohort n = {c['n']})",
+                facts=[fact["fact_id"]],
+                fact_index=fact_index,
+            )
+        fact = fact_index.get(f"{c['case_id']}.il6_percent_change_range")
+        if fact and fact["value"]:
+            m = re.fullmatch(r"\s*(-?[\d.]+)\s*to\s*(-?[\d.]+)\s*", fact["value"])
+            if m:
+                lo, hi = (x.replace("-", "−") for x in m.groups())
+                L.add(
+                    f"{base}.il6_percent_change_range",
+                    [float(m.group(1)), float(m.group(2))],
+                    f"{lo}% to {hi}%",
+                    "range of IL-6 percent change during purification as printed",
+                    facts=[fact["fact_id"]],
+                    fact_index=fact_index,
+                    unit="%",
+                )
+    for c in cases:
+        if c["context"] != "covid-19" or c["modality_group"] != "PE" or c["pe_sessions"] in ("", "NR"):
+            continue
+        fact = fact_index.get(f"{c['case_id']}.pe_volume")
+        if fact and fact["value"]:
+            L.add(
+                f"pe.covid.{slug(c['case_id'])}.volume",
+                fact["value"],
+                fact["value"],
+                "exchange volume per session as printed (text)",
+                facts=[fact["fact_id"]],
+                fact_index=fact_index,
+            )
+        L.add(
+            f"pe.covid.{slug(c['case_id'])}.sessions",
+            c["pe_sessions"],
+            c["pe_sessions"].replace("-", "–"),
+            "PE sessions per patient as extracted",
+            facts=[f"{c['case_id']}.pe_sessions"],
+            fact_index=fact_index,
+        )
+
+
 def review_cases(L: Ledger, fact_index) -> None:
     """The review's own case counts (3 institutional + 19 literature) and what we hold of them."""
     inst, lit = "zhang2025-inst.n_institutional_cases", "zhang2025-inst.n_literature_cases_reviewed"
@@ -475,6 +681,16 @@ def review_cases(L: Ledger, fact_index) -> None:
         numfmt.count(n_inst + n_lit),
         "institutional + literature",
         derived_from=["review.cases.institutional", "review.cases.literature"],
+    )
+    nr_inst = sorted(f for f in fact_index if f.startswith("zhang2025-inst.nr."))
+    L.add(
+        "review.cases.institutional.not_reported",
+        len(nr_inst),
+        numfmt.count(len(nr_inst)),
+        "fields of the review's institutional cases looked for and not reported (zhang2025-inst.nr.*)",
+        facts=nr_inst,
+        fact_index=fact_index,
+        source_ids=["zhang2025"],
     )
     held = L.entries["cases.pe_car_t_literature_patients.patients"]
     missing = n_inst + n_lit - int(held.value)
@@ -559,6 +775,7 @@ def build(tables: dict[str, list[dict]]) -> Ledger:
     syndrome_comparison(L, tables["syndrome_cytokines"], fact_index)
     pe_kinetics(L, tables["purification_methods"], fact_index)
     pe_regimens(L, tables["cases"], fact_index)
+    pe_case_details(L, tables["cases"], tables["measurements"], fact_index)
     review_cases(L, fact_index)
     mediator_sizes(L, tables["mediators"], tables["purification_methods"], fact_index)
     background(L, tables["background_facts"], fact_index)

@@ -21,13 +21,14 @@ class Problem:
 class InputError(Exception):
     """Raised with every problem found, so authors fix them all in one pass."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], subject: str = "the raw data"):
         self.problems = sorted(set(problems))
+        self.subject = subject
         super().__init__(self.render())
 
     def render(self) -> str:
         n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in the raw data (file | record | field | reason):"
+        head = f"{n} problem{'s' if n != 1 else ''} in {self.subject} (file | record | field | reason):"
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
 

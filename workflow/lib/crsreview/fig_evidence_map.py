@@ -18,9 +18,11 @@ from matplotlib.patches import Patch, Rectangle
 from . import figstyle, tablesio
 from .analysis import outcome_class
 from .clean import CASE_CORE_FIELDS
-from .fig_common import NR, Provenance
+from .fig_common import NR, Provenance, check_facts
 
 FIGURE_ID = "fig4-evidence-map"
+SCRIPT = f"workflow/scripts/{FIGURE_ID}.py"
+LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Evidence map: case entries and the data each reports"
 
 CONTEXT_ORDER = ("car-t", "covid-19")
@@ -48,7 +50,13 @@ FIELD_LABELS = {
 CATEGORIES = (
     ("reported", "reported (seen or computed)", figstyle.OKABE_ITO["blue"], "", figstyle.OKABE_ITO["blue"]),
     ("unverified", "reported, unverified value", "white", "//////", figstyle.OKABE_ITO["blue"]),
-    ("summary", "reported as a cohort summary (e.g. median)", figstyle.OKABE_ITO["sky"], "", figstyle.OKABE_ITO["sky"]),
+    (
+        "summary",
+        "reported as a cohort summary (e.g. median)",
+        figstyle.OKABE_ITO["sky"],
+        "",
+        figstyle.OKABE_ITO["sky"],
+    ),
     ("nr", "not reported by the source (NR)", figstyle.OKABE_ITO["orange"], "", figstyle.OKABE_ITO["orange"]),
     ("missing", "not extracted", figstyle.LIGHT_GREY, "", figstyle.LIGHT_GREY),
     ("na", "not applicable", "white", "", "#BBBBBB"),
@@ -77,7 +85,9 @@ def availability(case: dict, fname: str, facts_by_id: dict) -> tuple[str, list[s
 def order_cases(cases: list[dict]) -> list[dict]:
     def key(c):
         ctx = CONTEXT_ORDER.index(c["context"]) if c["context"] in CONTEXT_ORDER else len(CONTEXT_ORDER)
-        grp = GROUP_ORDER.index(c["modality_group"]) if c["modality_group"] in GROUP_ORDER else len(GROUP_ORDER)
+        grp = (
+            GROUP_ORDER.index(c["modality_group"]) if c["modality_group"] in GROUP_ORDER else len(GROUP_ORDER)
+        )
         return (ctx, c["context"], grp, c["case_id"])
 
     return sorted(cases, key=key)
@@ -91,7 +101,7 @@ def grade_text(case: dict) -> str:
     value = case["crs_grade_max"].strip()
     if not value:
         return "—"
-    return textwrap.shorten(value, 30, placeholder="…")
+    return value
 
 
 def outcome_text(case: dict) -> str:
@@ -106,7 +116,34 @@ def outcome_text(case: dict) -> str:
     return outcome_class(status)
 
 
-def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str) -> dict:
+# Layout in inches (the figure is drawn on one axes whose data units are inches, y downwards).
+ROW_H = 0.25
+HEADER_H = 1.18
+LEGEND_H = 1.0
+TEXT_COLUMNS = (  # (header, x, wrap width in characters)
+    ("entry", 0.05, 0),
+    ("technique", 1.14, 16),
+    ("context", 2.0, 0),
+    ("kind, n", 2.47, 0),
+    ("max CRS grade", 3.27, 22),
+    ("outcome", 4.38, 0),
+)
+GRID_X0 = 4.9
+CELL_W = 0.14
+
+
+def _wrap(text: str, width: int) -> str:
+    if not width:
+        return text
+    lines = textwrap.wrap(text, width)
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder="…")]
+    return "\n".join(lines)
+
+
+def make(
+    inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str | None = None
+) -> dict:
     figstyle.apply(hashsalt)
     cases = order_cases(tablesio.read(Path(inputs["cases"])))
     facts_by_id = {f["fact_id"]: f for f in tablesio.read(Path(inputs["facts"]))}
@@ -120,93 +157,155 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
             row.append(cat)
             prov.use(fids, [c["source_id"]])
         grid.append(row)
-        prov.use([f for f in (f"{c['case_id']}.deaths", f"{c['case_id']}.outcome_status",
-                              f"{c['case_id']}.crs_grade_max") if f in facts_by_id], [c["source_id"]])
 
-    n_rows = len(cases)
-    row_h = 0.2
-    height = n_rows * row_h + 2.2
-    fig = figstyle.figure(figstyle.DOUBLE_COLUMN, height)
-    gs = fig.add_gridspec(2, 2, width_ratios=[1.55, 1.0], height_ratios=[n_rows * row_h + 1.1, 0.7], wspace=0.0)
-    tax = fig.add_subplot(gs[0, 0])
-    gax = fig.add_subplot(gs[0, 1], sharey=tax)
-    lax = fig.add_subplot(gs[1, :])
-    lax.axis("off")
+    width = figstyle.DOUBLE_COLUMN
+    height = HEADER_H + len(cases) * ROW_H + LEGEND_H
+    fig = figstyle.figure(width, height, layout=None)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
+    ax.axis("off")
+    size = figstyle.SMALL_SIZE
 
-    # Text table (left).
-    columns = [("entry", 0.0), ("technique", 0.22), ("context", 0.40), ("kind / n", 0.52), ("max CRS grade", 0.68),
-               ("outcome", 0.90)]
-    tax.set_xlim(0, 1.04)
-    tax.set_ylim(n_rows - 0.5, -1.6)
-    tax.axis("off")
-    for label, x in columns:
-        tax.text(x, -0.9, label, ha="left", va="bottom", fontsize=figstyle.BASE_SIZE, fontweight="bold")
-    tax.plot([0, 1.04], [-0.7, -0.7], color="#333333", lw=0.6, clip_on=False)
+    # Header: text-column titles and rotated field names above the grid.
+    for label, x, _ in TEXT_COLUMNS:
+        ax.text(
+            x, HEADER_H - 0.08, label, ha="left", va="bottom", fontsize=figstyle.BASE_SIZE, fontweight="bold"
+        )
+    for j, fname in enumerate(CASE_CORE_FIELDS):
+        ax.text(
+            GRID_X0 + (j + 0.5) * CELL_W,
+            HEADER_H - 0.06,
+            FIELD_LABELS.get(fname, fname),
+            rotation=65,
+            ha="left",
+            va="bottom",
+            rotation_mode="anchor",
+            fontsize=size,
+        )
+    right = GRID_X0 + len(CASE_CORE_FIELDS) * CELL_W
+    ax.plot([0.03, right], [HEADER_H, HEADER_H], color="#333333", lw=0.8)
+
+    styles = {c[0]: c for c in CATEGORIES}
     prev_ctx = None
-    for i, c in enumerate(cases):
-        if i % 2 == 0:
-            tax.add_patch(Rectangle((0, i - 0.5), 1.04, 1.0, color="#F5F5F5", lw=0, zorder=0))
-            gax.add_patch(Rectangle((-0.5, i - 0.5), len(CASE_CORE_FIELDS), 1.0, color="#F5F5F5", lw=0, zorder=0))
+    for i, (c, row) in enumerate(zip(cases, grid, strict=True)):
+        top = HEADER_H + i * ROW_H
+        mid = top + ROW_H / 2
+        if i % 2 == 1:
+            ax.add_patch(Rectangle((0.03, top), right - 0.03, ROW_H, color="#F3F3F3", lw=0, zorder=0))
         if prev_ctx is not None and c["context"] != prev_ctx:
-            tax.plot([0, 1.04], [i - 0.5, i - 0.5], color="#333333", lw=0.8)
+            ax.plot([0.03, right], [top, top], color="#333333", lw=0.8)
         prev_ctx = c["context"]
         colour = figstyle.MODALITY_COLOURS.get(c["modality_group"], figstyle.GREY)
-        tax.add_patch(Rectangle((0.215, i - 0.33), 0.012, 0.66, color=colour, lw=0))
-        cells = [
-            (c["case_id"], 0.0),
-            (f"{c['modality_group']}  ({c['modalities'].replace(';', ' + ')})", 0.232),
-            (CONTEXT_LABELS.get(c["context"], c["context"]), 0.40),
-            (kind_text(c), 0.52),
-            (grade_text(c), 0.68),
-            (outcome_text(c), 0.90),
-        ]
-        for text, x in cells:
-            tax.text(x, i, textwrap.shorten(text, 36, placeholder="…"), ha="left", va="center",
-                     fontsize=figstyle.SMALL_SIZE + 0.5)
-
-    # Availability grid (right).
-    styles = {c[0]: c for c in CATEGORIES}
-    for i, row in enumerate(grid):
+        ax.add_patch(
+            Rectangle((TEXT_COLUMNS[1][1] - 0.08, top + 0.04), 0.05, ROW_H - 0.08, color=colour, lw=0)
+        )
+        cells = (
+            c["case_id"],
+            c["modalities"].replace(";", " + "),
+            CONTEXT_LABELS.get(c["context"], c["context"]),
+            kind_text(c),
+            grade_text(c),
+            outcome_text(c),
+        )
+        for text, (_, x, wrap) in zip(cells, TEXT_COLUMNS, strict=True):
+            ax.text(x, mid, _wrap(text, wrap), ha="left", va="center", fontsize=size, linespacing=1.05)
         for j, cat in enumerate(row):
             _, _, face, hatch, edge = styles[cat]
-            gax.add_patch(Rectangle((j - 0.42, i - 0.38), 0.84, 0.76, facecolor=face, hatch=hatch, edgecolor=edge,
-                                    lw=0.6, zorder=2))
-    gax.set_xlim(-0.5, len(CASE_CORE_FIELDS) - 0.5)
-    gax.set_xticks(range(len(CASE_CORE_FIELDS)))
-    gax.set_xticklabels([FIELD_LABELS.get(f, f) for f in CASE_CORE_FIELDS], rotation=50, ha="left",
-                        rotation_mode="anchor", fontsize=figstyle.SMALL_SIZE + 0.5)
-    gax.xaxis.tick_top()
-    gax.tick_params(axis="x", length=0, pad=2)
-    gax.tick_params(axis="y", left=False, labelleft=False)
-    for side in ("left", "bottom", "top", "right"):
-        gax.spines[side].set_visible(False)
+            ax.add_patch(
+                Rectangle(
+                    (GRID_X0 + j * CELL_W + 0.012, top + 0.035),
+                    CELL_W - 0.024,
+                    ROW_H - 0.07,
+                    facecolor=face,
+                    hatch=hatch,
+                    edgecolor=edge,
+                    lw=0.6,
+                    zorder=2,
+                )
+            )
+        prov.use(
+            [
+                f
+                for f in (
+                    f"{c['case_id']}.deaths",
+                    f"{c['case_id']}.outcome_status",
+                    f"{c['case_id']}.crs_grade_max",
+                )
+                if f in facts_by_id
+            ],
+            [c["source_id"]],
+        )
+    bottom = HEADER_H + len(cases) * ROW_H
+    ax.plot([0.03, right], [bottom, bottom], color="#333333", lw=0.8)
 
     used = [c for c in CATEGORIES if any(c[0] in row for row in grid)]
-    handles = [Patch(facecolor=face, hatch=hatch, edgecolor=edge, lw=0.6, label=label)
-               for _, label, face, hatch, edge in used]
-    leg = lax.legend(handles=handles, title="core field availability", loc="upper left", ncols=3, bbox_to_anchor=(0.0, 1.0),
-               handlelength=1.4, handleheight=1.1)
-    lax.add_artist(leg)
+    handles = [
+        Patch(facecolor=face, hatch=hatch, edgecolor=edge, lw=0.6, label=label)
+        for _, label, face, hatch, edge in used
+    ]
+    legend_top = 1 - (bottom + 0.08) / height
+    leg = fig.legend(
+        handles=handles,
+        title="core field (grid columns)",
+        loc="upper right",
+        bbox_to_anchor=(right / width, legend_top),
+        ncols=2,
+        handlelength=1.3,
+        handleheight=1.0,
+        alignment="left",
+        columnspacing=1.0,
+    )
     groups = [g for g in GROUP_ORDER if any(c["modality_group"] == g for c in cases)]
     groups += sorted({c["modality_group"] for c in cases} - set(groups))
-    g_handles = [Patch(color=figstyle.MODALITY_COLOURS.get(g, figstyle.GREY), label=g) for g in groups]
-    lax.legend(handles=g_handles, title="technique group", loc="upper right", ncols=2, bbox_to_anchor=(1.0, 1.0),
-               handlelength=1.0)
-    lax.text(0.0, -0.05, "Outcome: survived / died / unclear classified from the outcome wording "
-             "(died|death|fatal; alive|recovered|resolved|discharged); cohorts show their death count. "
-             "— = not extracted.", transform=lax.transAxes, ha="left", va="top", fontsize=figstyle.SMALL_SIZE,
-             color="#444444")
+    fig.legend(
+        handles=[Patch(color=figstyle.MODALITY_COLOURS.get(g, figstyle.GREY), label=g) for g in groups],
+        title="technique group (bar)",
+        loc="upper left",
+        bbox_to_anchor=(0.03 / width, legend_top),
+        ncols=2,
+        handlelength=1.0,
+        alignment="left",
+    )
+    fig.add_artist(leg)
+    ax.text(
+        0.05,
+        height - 0.06,
+        "Outcome of a patient entry: classified from the outcome wording (died, death, fatal → died; "
+        "alive, recovered, resolved, discharged → survived;\notherwise unclear); a cohort shows its death count. "
+        "— = not extracted. Grid: PE fields are not applicable without PE, the death count not to single patients.",
+        ha="left",
+        va="bottom",
+        fontsize=figstyle.SMALL_SIZE,
+        color="#444444",
+    )
 
     counts = {k: sum(row.count(k) for row in grid) for k in CATEGORY_KEYS}
     figstyle.save(fig, outputs["svg"], outputs["png"], dpi)
-    missing = [f"{c['case_id']}.{f}" for c, row in zip(cases, grid, strict=True)
-               for f, cat in zip(CASE_CORE_FIELDS, row, strict=True) if cat == "missing"]
-    for item in missing:
-        prov.skip("core field", "nothing extracted for this field (neither a value nor NR)", item)
+    not_extracted = sorted(
+        f"{c['case_id']}.{fname}"
+        for c, row in zip(cases, grid, strict=True)
+        for fname, cat in zip(CASE_CORE_FIELDS, row, strict=True)
+        if cat == "missing"
+    )
+    prov.note(
+        "every case entry of cases.csv is a row; a core field with neither a value nor an NR entry is drawn "
+        "as 'not extracted' (listed under cells_not_extracted)"
+    )
+    check_facts(prov.fact_ids, inputs["facts"])
     return figstyle.write_sidecar(
-        outputs["json"], FIGURE_ID, TITLE, script, inputs, prov.fact_ids, prov.source_ids, prov.notes(),
+        outputs["json"],
+        FIGURE_ID,
+        TITLE,
+        script or SCRIPT,
+        inputs,
+        prov.fact_ids,
+        prov.source_ids,
+        prov.notes(),
         rows=[c["case_id"] for c in cases],
         columns=list(CASE_CORE_FIELDS),
         cell_counts=counts,
+        cells_not_extracted=not_extracted,
+        library=LIBRARY,
         outputs={k: Path(v).name for k, v in sorted(outputs.items())},
     )

@@ -22,6 +22,8 @@ from . import fig_common, figstyle, tablesio
 from .fig_common import Provenance, num
 
 FIGURE_ID = "fig3-pe-kinetics"
+SCRIPT = f"workflow/scripts/{FIGURE_ID}.py"
+LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Plasma exchange: fraction removed versus plasma volumes exchanged"
 MAX_PV = 3.0
 MARKED_DOSES = (1.0, 1.5)
@@ -32,8 +34,16 @@ HCT_FIELDS = ("haematocrit", "hematocrit", "haematocrit_percent", "hematocrit_pe
 _DOSE_RE = re.compile(r"^\s*dose_pv=(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?(?=$|[\s;(,])")
 
 SETTING_STYLE = {
-    "formula": {"colour": figstyle.OKABE_ITO["blue"], "marker": "s", "label": "model value printed or computed by a source (setting: formula)"},
-    "patients": {"colour": figstyle.OKABE_ITO["vermillion"], "marker": "o", "label": "measured in patients (setting: patients)"},
+    "formula": {
+        "colour": figstyle.OKABE_ITO["blue"],
+        "marker": "s",
+        "label": "model value printed or computed by a source (setting: formula)",
+    },
+    "patients": {
+        "colour": figstyle.OKABE_ITO["vermillion"],
+        "marker": "o",
+        "label": "measured in patients (setting: patients)",
+    },
 }
 OTHER_SETTING = {"colour": figstyle.GREY, "marker": "^", "label": "setting not stated or other"}
 
@@ -65,7 +75,11 @@ class Removal:
     @property
     def centre(self) -> tuple[float, float]:
         x = (self.dose[0] + self.dose[1]) / 2
-        y = self.value if self.value is not None else (self.lower + (self.upper if self.upper is not None else self.lower)) / 2
+        y = (
+            self.value
+            if self.value is not None
+            else (self.lower + (self.upper if self.upper is not None else self.lower)) / 2
+        )
         return x, y
 
 
@@ -77,10 +91,18 @@ def select_removals(methods: list[dict], prov: Provenance) -> list[Removal]:
             continue
         dose = parse_dose(r["note"])
         if dose is None:
-            prov.skip("TPE removal fraction", "no dose in plasma volumes (note does not start with dose_pv=)", r["row_id"])
+            prov.skip(
+                "TPE removal fraction",
+                "no dose in plasma volumes (note does not start with dose_pv=)",
+                r["row_id"],
+            )
             continue
         if dose[1] > MAX_PV:
-            prov.skip("TPE removal fraction", f"dose above {MAX_PV:g} plasma volumes (outside the axis)", r["row_id"])
+            prov.skip(
+                "TPE removal fraction",
+                f"dose above {MAX_PV:g} plasma volumes (outside the axis)",
+                r["row_id"],
+            )
             continue
         value, lower, upper = num(r["value"]), num(r["lower"]), num(r["upper"])
         if value is None and lower is None:
@@ -133,10 +155,16 @@ def regimen(case: dict, facts_by_id: dict) -> Regimen:
         parts.append(flagged(volume, f"{float(volume['value']):.0f} mL per session"))
     else:
         used += _nr(facts_by_id, cid, ("pe_volume_ml_per_session",))
-        parts.append("volume NR" if case.get("pe_volume_ml_per_session") == fig_common.NR else "volume not extracted")
+        parts.append(
+            "volume NR" if case.get("pe_volume_ml_per_session") == fig_common.NR else "volume not extracted"
+        )
     weight = _fact(facts_by_id, cid, WEIGHT_FIELDS)
     hct = _fact(facts_by_id, cid, HCT_FIELDS)
-    missing = [name for name, f in (("body weight", weight), ("haematocrit", hct), ("exchange volume", volume)) if f is None]
+    missing = [
+        name
+        for name, f in (("body weight", weight), ("haematocrit", hct), ("exchange volume", volume))
+        if f is None
+    ]
     used += _nr(facts_by_id, cid, (*WEIGHT_FIELDS, *HCT_FIELDS))
     text = ", ".join(parts)
     if missing:
@@ -144,19 +172,25 @@ def regimen(case: dict, facts_by_id: dict) -> Regimen:
     w, h = num(weight["value"]), num(hct["value"])
     v = num(volume["value"])
     if w is None or h is None or v is None:
-        return Regimen(case, None, "not computable: weight, haematocrit or volume is not a number", text, used)
+        return Regimen(
+            case, None, "not computable: weight, haematocrit or volume is not a number", text, used
+        )
     h = h / 100 if h > 1 else h
     plasma_l = PV_FACTOR_L_PER_KG * w * (1 - h)
     used += [weight["fact_id"], hct["fact_id"]]
     dose = v / 1000 / plasma_l
-    return Regimen(case, dose, f"{dose:.2f} plasma volumes per session (0.07 x weight x (1 - Hct))", text, used)
+    return Regimen(
+        case, dose, f"{dose:.2f} plasma volumes per session (0.07 x weight x (1 - Hct))", text, used
+    )
 
 
 def pe_cases(cases: list[dict]) -> list[dict]:
     return [c for c in cases if c["context"] == "car-t" and c["modality_group"] == "PE"]
 
 
-def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str) -> dict:
+def make(
+    inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str | None = None
+) -> dict:
     figstyle.apply(hashsalt)
     methods = tablesio.read(Path(inputs["purification_methods"]))
     cases = tablesio.read(Path(inputs["cases"]))
@@ -174,17 +208,38 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
     gs = fig.add_gridspec(2, 1, height_ratios=[3.0, 0.95])
     ax = fig.add_subplot(gs[0])
     xs = [MAX_PV * k / 300 for k in range(301)]
-    ax.plot(xs, [model(x) for x in xs], color="#222222", lw=1.2, zorder=2,
-            label="first-order model: fraction removed = 1 − e^(−V)")
+    ax.plot(
+        xs,
+        [model(x) for x in xs],
+        color="#222222",
+        lw=1.2,
+        zorder=2,
+        label="first-order model: fraction removed = 1 − e^(−V)",
+    )
     for d in MARKED_DOSES:
         y = model(d)
         ax.plot([d, d], [0, y], color=figstyle.GREY, lw=0.6, ls=":", zorder=1)
         ax.plot([0, d], [y, y], color=figstyle.GREY, lw=0.6, ls=":", zorder=1)
-        ax.plot([d], [y], marker="o", markersize=5.5, markerfacecolor="white", markeredgecolor="#222222",
-                markeredgewidth=1.1, zorder=4, linestyle="none")
-        ax.annotate(f"{d:.1f} PV: {100 * y:.1f}% removed", xy=(d, y), xytext=(d + 0.12, y - 0.09),
-                    fontsize=figstyle.SMALL_SIZE, ha="left", va="center",
-                    arrowprops={"arrowstyle": "-", "color": figstyle.GREY, "lw": 0.5})
+        ax.plot(
+            [d],
+            [y],
+            marker="o",
+            markersize=5.5,
+            markerfacecolor="#222222",
+            markeredgecolor="white",
+            markeredgewidth=0.8,
+            zorder=4,
+            linestyle="none",
+        )
+        ax.annotate(
+            f"{d:.1f} PV: {100 * y:.1f}% removed",
+            xy=(d, y),
+            xytext=(d - 0.45, y + 0.11),
+            fontsize=figstyle.SMALL_SIZE,
+            ha="center",
+            va="center",
+            arrowprops={"arrowstyle": "-", "color": figstyle.GREY, "lw": 0.5},
+        )
 
     settings_seen = []
     for rm in removals:
@@ -198,25 +253,54 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
             top = rm.upper if rm.upper is not None else rm.lower
             yerr = [[y - rm.lower], [top - y]]
         style = figstyle.marker_style(st["colour"], rm.row["flag"], st["marker"], 4.2)
-        ax.errorbar([x], [y], xerr=xerr, yerr=yerr, linestyle="none", elinewidth=0.9, capsize=2.0,
-                    ecolor=st["colour"], zorder=3, **style)
+        ax.errorbar(
+            [x],
+            [y],
+            xerr=xerr,
+            yerr=yerr,
+            linestyle="none",
+            elinewidth=0.9,
+            capsize=2.0,
+            ecolor=st["colour"],
+            zorder=3,
+            **style,
+        )
         if rm.row["setting"] == "patients":
             label = f"{rm.row['mediator']} [{rm.row['source_id']}]"
-            ax.annotate(textwrap.fill(label, 26), xy=(x, y), xytext=(x + 0.25, y - 0.22),
-                        fontsize=figstyle.SMALL_SIZE, ha="left", va="top", color=st["colour"],
-                        arrowprops={"arrowstyle": "-", "color": st["colour"], "lw": 0.5})
+            ax.annotate(
+                textwrap.fill(label, 26),
+                xy=(x, y),
+                xytext=(x + 0.3, y - 0.2),
+                fontsize=figstyle.SMALL_SIZE,
+                ha="left",
+                va="top",
+                color=st["colour"],
+                arrowprops={"arrowstyle": "-", "color": st["colour"], "lw": 0.5},
+            )
 
     for rg in regimens:
         prov.use(rg.fact_ids, [rg.case["source_id"]])
         if rg.dose is not None and 0 < rg.dose <= MAX_PV:
-            ax.plot([rg.dose], [model(rg.dose)], marker="*", markersize=8, color=figstyle.OKABE_ITO["green"],
-                    zorder=5, linestyle="none")
-            ax.annotate(rg.case["case_id"], xy=(rg.dose, model(rg.dose)), xytext=(4, -8),
-                        textcoords="offset points", fontsize=figstyle.SMALL_SIZE)
+            ax.plot(
+                [rg.dose],
+                [model(rg.dose)],
+                marker="*",
+                markersize=8,
+                color=figstyle.OKABE_ITO["green"],
+                zorder=5,
+                linestyle="none",
+            )
+            ax.annotate(
+                rg.case["case_id"],
+                xy=(rg.dose, model(rg.dose)),
+                xytext=(4, -8),
+                textcoords="offset points",
+                fontsize=figstyle.SMALL_SIZE,
+            )
         else:
             prov.skip("CAR-T PE case regimen", rg.reason, rg.case["case_id"])
 
-    ax.set_xlim(0, MAX_PV)
+    ax.set_xlim(0, MAX_PV + 0.06)
     ax.set_ylim(0, 1.02)
     ax.set_xticks([0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0], ["0%", "20%", "40%", "60%", "80%", "100%"])
@@ -224,9 +308,19 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
     ax.set_ylabel("fraction of an intravascular solute removed (%)")
     ax.grid(True)
     handles = [Line2D([], [], color="#222222", lw=1.2, label="first-order model 1 − e^(−V)")]
-    handles += [Line2D([], [], linestyle="none", label=st["label"], **figstyle.marker_style(st["colour"], "seen", st["marker"], 4.2))
-                for st in settings_seen]
-    handles.append(Line2D([], [], color="#555555", lw=0.9, label="bars: reported range of removal or of dose"))
+    handles += [
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            label=st["label"],
+            **figstyle.marker_style(st["colour"], "seen", st["marker"], 4.2),
+        )
+        for st in settings_seen
+    ]
+    handles.append(
+        Line2D([], [], color="#555555", lw=0.9, label="bars: reported range of removal or of dose")
+    )
     if any(rm.row["flag"] == "unverified" for rm in removals):
         handles.append(figstyle.unverified_handle())
     ax.legend(handles=handles, loc="lower right", fontsize=figstyle.SMALL_SIZE)
@@ -236,20 +330,51 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
     lines = ["CAR-T cases treated with PE (cases.csv):"]
     for rg in regimens:
         where = f"placed at {rg.dose:.2f} PV" if rg.dose is not None else rg.reason
-        lines.append(textwrap.fill(f"• {rg.case['case_id']}: {rg.text}; {where}", 78, subsequent_indent="   "))
-    no_dose = sorted(i for (what, why), items in prov.skipped.items() if what == "TPE removal fraction" for i in items)
+        lines.append(
+            textwrap.fill(f"• {rg.case['case_id']}: {rg.text}; {where}", 78, subsequent_indent="   ")
+        )
+    no_dose = sorted(
+        i for (what, why), items in prov.skipped.items() if what == "TPE removal fraction" for i in items
+    )
     if no_dose:
-        lines.append(f"Not plotted: {len(no_dose)} TPE removal fractions without a stated dose (listed in the sidecar).")
-    tax.text(0.0, 1.0, "\n".join(lines), ha="left", va="top", fontsize=figstyle.SMALL_SIZE, transform=tax.transAxes,
-             linespacing=1.35)
+        lines.append(
+            f"Not plotted: {len(no_dose)} TPE removal fractions without a stated dose (listed in the sidecar)."
+        )
+    tax.text(
+        0.0,
+        1.0,
+        "\n".join(lines),
+        ha="left",
+        va="top",
+        fontsize=figstyle.SMALL_SIZE,
+        transform=tax.transAxes,
+        linespacing=1.35,
+    )
 
     figstyle.save(fig, outputs["svg"], outputs["png"], dpi)
     fig_common.check_facts(prov.fact_ids, inputs["facts"])
     return figstyle.write_sidecar(
-        outputs["json"], FIGURE_ID, TITLE, script, inputs, prov.fact_ids, prov.source_ids, prov.notes(),
-        model={"formula": "fraction removed = 1 - exp(-V), V = plasma volumes exchanged",
-               "marked": {f"{d:.1f}": round(model(d), 4) for d in MARKED_DOSES}},
-        pe_cases=[{"case_id": rg.case["case_id"], "regimen": rg.text, "plasma_volumes": rg.dose, "status": rg.reason}
-                  for rg in regimens],
+        outputs["json"],
+        FIGURE_ID,
+        TITLE,
+        script or SCRIPT,
+        inputs,
+        prov.fact_ids,
+        prov.source_ids,
+        prov.notes(),
+        model={
+            "formula": "fraction removed = 1 - exp(-V), V = plasma volumes exchanged",
+            "marked": {f"{d:.1f}": round(model(d), 4) for d in MARKED_DOSES},
+        },
+        pe_cases=[
+            {
+                "case_id": rg.case["case_id"],
+                "regimen": rg.text,
+                "plasma_volumes": rg.dose,
+                "status": rg.reason,
+            }
+            for rg in regimens
+        ],
+        library=LIBRARY,
         outputs={k: Path(v).name for k, v in sorted(outputs.items())},
     )

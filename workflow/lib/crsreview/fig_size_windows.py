@@ -9,6 +9,7 @@ Everything not drawn is listed, with the reason, in the sidecar JSON.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from . import fig_common, figstyle, tablesio
 from .fig_common import Provenance, num
 
 FIGURE_ID = "fig1-size-windows"
+SCRIPT = f"workflow/scripts/{FIGURE_ID}.py"
+LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "What each technique can remove"
 XLIM = (0.03, 2000.0)
 
@@ -287,55 +290,79 @@ def _log_axis(ax) -> None:
     ax.grid(axis="x", which="major")
 
 
-def _draw_windows(ax, windows: list[Window]) -> list[float]:
-    cutoffs = []
+def _draw_windows(ax, windows: list[Window]) -> None:
+    """One row per technique size limit; the device text sits in the free space of each row."""
     labels = []
-    for i, w in enumerate(windows):
+    small = figstyle.SMALL_SIZE
+    for y, w in enumerate(windows):
         colour = figstyle.MODALITY_COLOURS.get(w.group, figstyle.GREY)
-        y = i
+        sources = f"[{', '.join(sorted(set(w.source_ids)))}]"
+        device = textwrap.shorten(w.device, 52, placeholder="…")
         if w.prop == "cutoff_kda":
             edge = w.value if w.value is not None else w.lower
             top = w.value if w.value is not None else w.upper
-            ax.barh(y, edge - XLIM[0], left=XLIM[0], height=0.55, color=colour, alpha=0.28, linewidth=0)
-            if top is not None and top > edge:
+            ax.barh(y, edge - XLIM[0], left=XLIM[0], height=0.62, color=colour, alpha=0.3, linewidth=0)
+            if top > edge:
                 ax.barh(
                     y,
                     top - edge,
                     left=edge,
-                    height=0.55,
+                    height=0.62,
                     color=colour,
-                    alpha=0.28,
+                    alpha=0.3,
                     linewidth=0,
                     hatch="////",
                     edgecolor=colour,
                 )
-            ax.plot([edge, edge], [y - 0.32, y + 0.32], color=colour, lw=1.6, solid_capstyle="butt")
-            if top is not None and top > edge:
-                ax.plot([top, top], [y - 0.32, y + 0.32], color=colour, lw=1.6, solid_capstyle="butt")
-            cutoffs.append(top if top is not None else edge)
-            end = top if top is not None else edge
+            for x in sorted({edge, top}):
+                ax.plot(
+                    [x, x],
+                    [y - 0.34, y + 0.34],
+                    color=figstyle.line_colour(colour),
+                    lw=1.6,
+                    solid_capstyle="butt",
+                )
+            ax.text(edge / 1.15, y, device, va="center", ha="right", fontsize=small, color="#222222")
+            ax.text(top * 1.15, y, f"{w.text()} {sources}", va="center", ha="left", fontsize=small)
         else:
             right = w.upper if w.upper is not None else XLIM[1]
-            ax.barh(y, right - w.lower, left=w.lower, height=0.55, color=colour, alpha=0.85, linewidth=0)
+            ax.barh(y, right - w.lower, left=w.lower, height=0.62, color=colour, alpha=0.9, linewidth=0)
             if w.upper is None:
                 ax.annotate(
                     "",
                     xy=(XLIM[1], y),
-                    xytext=(XLIM[1] / 2.2, y),
+                    xytext=(XLIM[1] / 2.5, y),
                     arrowprops={"arrowstyle": "-|>", "color": "white", "lw": 1.0},
                 )
-            end = right
-        text = f"{w.text()}  [{', '.join(sorted(set(w.source_ids)))}]"
-        if w.upper is None and w.value is None:
-            ax.text(w.lower / 1.12, y, text, va="center", ha="right", fontsize=figstyle.SMALL_SIZE)
-        else:
-            ax.text(end * 1.12, y, text, va="center", ha="left", fontsize=figstyle.SMALL_SIZE)
-        mods = "/".join(sorted(set(w.modalities))) if w.group == "HF/HDF" else TECHNIQUE_LABELS[w.group]
-        labels.append(f"{mods}: " + textwrap.shorten(w.device, 34, placeholder="…"))
+                ax.text(
+                    w.lower / 1.15,
+                    y,
+                    f"{device}: {w.text()} {sources}",
+                    va="center",
+                    ha="right",
+                    fontsize=small,
+                )
+            else:
+                if math.log10(w.lower / XLIM[0]) >= 1.5:
+                    ax.text(
+                        w.lower / 1.15, y, device, va="center", ha="right", fontsize=small, color="#222222"
+                    )
+                else:  # no room on the left: write inside the (dark) bar
+                    ax.text(
+                        math.sqrt(w.lower * right),
+                        y,
+                        device,
+                        va="center",
+                        ha="center",
+                        fontsize=small,
+                        color="white",
+                    )
+                ax.text(right * 1.15, y, f"{w.text()} {sources}", va="center", ha="left", fontsize=small)
+        members = [m for m in TECHNIQUES[w.group] if m in w.modalities]
+        labels.append(" / ".join(members) if len(members) > 1 else TECHNIQUE_LABELS[w.group])
     ax.set_yticks(range(len(windows)), labels)
     ax.set_ylim(len(windows) - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
-    return sorted(set(cutoffs))
 
 
 def _dodge(n: int, span: float = 0.62) -> list[float]:
@@ -348,13 +375,17 @@ def _dodge(n: int, span: float = 0.62) -> list[float]:
 
 def _draw_mediators(ax, meds: dict[str, list[MwPoint]], windows: list[Window]) -> set[str]:
     forms_seen = set()
+    guides: dict[float, str] = {}  # one guide line per limit (first technique's colour)
     for w in windows:
-        colour = figstyle.MODALITY_COLOURS.get(w.group, figstyle.GREY)
         for x in sorted({v for v in (w.value, w.lower, w.upper) if v is not None}):
-            if XLIM[0] < x < XLIM[1] and x >= 1:
-                ax.axvline(x, color=colour, lw=0.7, ls=(0, (3, 2)), alpha=0.55, zorder=0)
+            if 1 <= x < XLIM[1]:
+                guides.setdefault(
+                    x, figstyle.line_colour(figstyle.MODALITY_COLOURS.get(w.group, figstyle.GREY))
+                )
+    for x, colour in sorted(guides.items()):
+        ax.axvline(x, color=colour, lw=0.7, ls=(0, (3, 2)), alpha=0.6, zorder=0)
     for i, (_med, points) in enumerate(meds.items()):
-        offsets = _dodge(len(points))
+        offsets = _dodge(len(points), 0.8)
         for p, dy in zip(points, offsets, strict=True):
             marker = FORM_MARKERS.get(p.form, OTHER_FORM_MARKER)
             forms_seen.add(p.form)
@@ -405,7 +436,9 @@ def _draw_sieving(ax, rows: list[Sieving], meds: dict[str, list[MwPoint]]) -> li
     return order
 
 
-def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str) -> dict:
+def make(
+    inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str | None = None
+) -> dict:
     """Draw the figure from the processed tables and write SVG, PNG and the sidecar."""
     figstyle.apply(hashsalt)
     mediators = tablesio.read(Path(inputs["mediators"]))
@@ -421,41 +454,45 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
     skip_other_methods(methods, prov)
 
     n_sc = len({s.mediator for s in sieving})
-    heights = [max(len(windows), 1) * 0.2 + 0.35, len(meds) * 0.16 + 0.35, max(n_sc, 1) * 0.22 + 0.35]
-    fig = figstyle.figure(figstyle.DOUBLE_COLUMN, sum(heights) + 0.9)
+    heights = [max(len(windows), 1) * 0.16 + 0.3, len(meds) * 0.155 + 0.45, max(n_sc, 1) * 0.16 + 0.45]
+    fig = figstyle.figure(figstyle.DOUBLE_COLUMN, sum(heights) + 0.25)
     gs = fig.add_gridspec(3, 1, height_ratios=heights)
     ax_a = fig.add_subplot(gs[0])
     ax_b = fig.add_subplot(gs[1], sharex=ax_a)
     ax_c = fig.add_subplot(gs[2])
+    title_size = figstyle.BASE_SIZE + 0.5
 
+    # a: technique size limits
     _log_axis(ax_a)
     _draw_windows(ax_a, windows)
-    ax_a.set_title("a  Size limits stated for each technique", fontsize=figstyle.BASE_SIZE + 0.5)
+    ax_a.set_title("a  Size limits stated for each technique (kDa)", fontsize=title_size, pad=13)
     ax_a.tick_params(axis="x", labelbottom=False)
-    handles_a = [
-        Patch(
-            facecolor="#999999", alpha=0.35, label="cut-off: smaller molecules pass (hatched = stated range)"
-        ),
-        Patch(
-            facecolor="#777777", alpha=0.85, label="size window stated by the source (arrow: no upper limit)"
-        ),
-    ]
     ax_a.legend(
-        handles=handles_a,
+        handles=[
+            Patch(
+                facecolor="#999999",
+                alpha=0.4,
+                label="cut-off: smaller molecules pass (hatched: stated range)",
+            ),
+            Patch(
+                facecolor="#777777",
+                alpha=0.9,
+                label="size window stated by the source (arrow: no upper limit)",
+            ),
+        ],
         loc="lower left",
-        bbox_to_anchor=(0.0, 1.02),
+        bbox_to_anchor=(0.0, 1.0),
         ncols=2,
-        borderaxespad=0,
-        handlelength=1.6,
+        borderaxespad=0.1,
+        handlelength=1.4,
         fontsize=figstyle.SMALL_SIZE,
     )
 
+    # b: mediator sizes
     forms = _draw_mediators(ax_b, meds, windows)
-    ax_b.set_title(
-        "b  Molecular weight of mediators (all reported forms and sources)", fontsize=figstyle.BASE_SIZE + 0.5
-    )
+    ax_b.set_title("b  Molecular weight of mediators (all reported forms and sources)", fontsize=title_size)
     ax_b.set_xlabel("molecular weight (kDa, log scale)")
-    form_handles = [
+    handles = [
         Line2D(
             [],
             [],
@@ -467,7 +504,7 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
         if form in forms
     ]
     if forms - set(FORM_MARKERS):
-        form_handles.append(
+        handles.append(
             Line2D(
                 [],
                 [],
@@ -476,34 +513,52 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
                 **figstyle.marker_style("#222222", "seen", OTHER_FORM_MARKER, 3.6),
             )
         )
-    form_handles.append(Line2D([], [], color="#555555", lw=1.2, label="reported range"))
-    form_handles.append(
-        Line2D([], [], color=figstyle.GREY, lw=0.7, ls=(0, (3, 2)), label="cut-offs from panel a")
-    )
+    handles.append(Line2D([], [], color="#555555", lw=1.2, label="reported range"))
+    handles.append(Line2D([], [], color=figstyle.GREY, lw=0.7, ls=(0, (3, 2)), label="limits from panel a"))
     if any(p.flag == "unverified" for pts in meds.values() for p in pts) or any(
         w.flag == "unverified" for w in windows
     ):
-        form_handles.append(figstyle.unverified_handle())
+        handles.append(figstyle.unverified_handle())
     ax_b.legend(
-        handles=form_handles,
+        handles=handles,
         title="molecular form",
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        borderaxespad=0,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 0.07),
+        ncols=2,
+        frameon=True,
+        facecolor="white",
+        edgecolor="#CCCCCC",
+        framealpha=0.9,
+        borderpad=0.6,
+        alignment="left",
     )
+    skipped_meds = sorted(
+        {i.split(" (")[0] for (what, _), items in prov.skipped.items() if what == "mediator" for i in items}
+    )
+    if skipped_meds:
+        ax_b.text(
+            0.01,
+            0.02,
+            "not plotted (no kDa value in the data): " + ", ".join(skipped_meds),
+            transform=ax_b.transAxes,
+            ha="left",
+            va="bottom",
+            fontsize=figstyle.SMALL_SIZE,
+            color="#444444",
+        )
 
+    # c: sieving coefficients
     order = _draw_sieving(ax_c, sieving, meds)
     ax_c.set_title(
-        "c  Published sieving coefficients (rows ordered by molecular weight)",
-        fontsize=figstyle.BASE_SIZE + 0.5,
+        "c  Published sieving coefficients (rows ordered by molecular weight)", fontsize=title_size
     )
     ax_c.set_xlabel("sieving coefficient (filtrate / plasma concentration, dimensionless)")
     groups = [g for g in TECHNIQUES if any(s.group == g for s in sieving)]
-    sc_handles = [Patch(color=figstyle.MODALITY_COLOURS[g], label=TECHNIQUE_LABELS[g]) for g in groups]
+    handles = [Patch(color=figstyle.MODALITY_COLOURS[g], label=TECHNIQUE_LABELS[g]) for g in groups]
     quals = sorted(
         {QUALIFIER_MARKERS.get(s.qualifier, "o") for s in sieving}, key=list(QUALIFIER_LABELS).index
     )
-    sc_handles += [
+    handles += [
         Line2D(
             [],
             [],
@@ -513,35 +568,17 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
         )
         for m in quals
     ]
-    sc_handles.append(Line2D([], [], color="#333333", lw=1.4, label="reported range"))
+    handles.append(Line2D([], [], color="#333333", lw=1.4, label="reported range"))
     if any(s.flag == "unverified" for s in sieving):
-        sc_handles.append(figstyle.unverified_handle())
-    ax_c.legend(handles=sc_handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-
-    sc_sources = sorted({s.source_id for s in sieving})
-    skipped_meds = sorted(
-        {i.split(" (")[0] for (what, _), items in prov.skipped.items() if what == "mediator" for i in items}
-    )
-    if skipped_meds:
-        ax_b.text(
-            0.995,
-            0.01,
-            "Not plotted (no kDa value): " + ", ".join(skipped_meds),
-            transform=ax_b.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=figstyle.SMALL_SIZE,
-            color="#444444",
-        )
-    ax_c.text(
-        0.995,
-        0.01,
-        "sources: " + ", ".join(sc_sources),
-        transform=ax_c.transAxes,
-        ha="right",
-        va="bottom",
-        fontsize=figstyle.SMALL_SIZE - 0.5,
-        color="#444444",
+        handles.append(figstyle.unverified_handle())
+    ax_c.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.45, -0.2),
+        ncols=6,
+        borderaxespad=0,
+        handlelength=1.4,
+        columnspacing=1.2,
     )
 
     figstyle.save(fig, outputs["svg"], outputs["png"], dpi)
@@ -549,7 +586,7 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
         outputs["json"],
         FIGURE_ID,
         TITLE,
-        script,
+        script or SCRIPT,
         inputs,
         prov.fact_ids,
         prov.source_ids,
@@ -559,5 +596,6 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
             "b": f"{sum(len(p) for p in meds.values())} molecular-weight values of {len(meds)} mediators",
             "c": f"{len(sieving)} sieving coefficients of {len(order)} mediators",
         },
+        library=LIBRARY,
         outputs={k: Path(v).name for k, v in sorted(outputs.items())},
     )

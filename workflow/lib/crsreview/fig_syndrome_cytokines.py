@@ -20,6 +20,8 @@ from . import fig_common, figstyle, tablesio
 from .fig_common import Provenance, num
 
 FIGURE_ID = "fig2-syndrome-cytokines"
+SCRIPT = f"workflow/scripts/{FIGURE_ID}.py"
+LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "CAR-T CRS versus viral CRS: cytokine levels by syndrome"
 
 LEVEL_UNITS = {"pg/mL": (0.5, 1e5), "ng/mL": (100.0, 5e5)}
@@ -59,6 +61,9 @@ STAT_LABELS = {
     "group_value": "group value (statistic not stated)",
 }
 OTHER_STAT_MARKER = "X"
+LABEL_WIDTH = 62
+ROW_UNIT = 0.135  # inches per single-line row
+WRAPPED_ROW = 1.9  # rows per two-line label
 INTERVAL_STYLES = {
     "IQR": {"lw": 1.8, "ls": "-", "label": "interquartile range"},
     "95CI": {"lw": 0.8, "ls": "-", "label": "95% confidence interval"},
@@ -85,13 +90,17 @@ class Level:
     def syndrome(self) -> str:
         return self.row["syndrome"]
 
-    def label(self) -> str:
+    def label(self, width: int = LABEL_WIDTH) -> str:
+        """Row label 'syndrome · subgroup[, qualifier of the analyte]', wrapped to two lines at most."""
         r = self.row
         extra = (
             f", {r['analyte'].split(' (', 1)[1].rstrip(')')}" if r["analyte"].startswith("ferritin (") else ""
         )
         text = f"{r['syndrome']} · {r['subgroup']}{extra}"
-        return textwrap.shorten(text, 58, placeholder="…")
+        lines = textwrap.wrap(text, width)
+        if len(lines) > 2:
+            lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder="…")]
+        return "\n".join(lines)
 
     def tag(self) -> str:
         n = self.row["n"].strip()
@@ -167,8 +176,20 @@ def _axis(ax, unit: str) -> None:
     ax.grid(axis="x", which="major")
 
 
-def _draw_facet(ax, title: str, unit: str, rows: list[Level]) -> None:
-    for i, lv in enumerate(rows):
+def row_positions(rows: list[Level]) -> tuple[list[float], float]:
+    """y of each row (top to bottom) and the total extent; wrapped labels get more room."""
+    ys, y = [], 0.0
+    for k, lv in enumerate(rows):
+        step = WRAPPED_ROW if "\n" in lv.label() else 1.0
+        prev = WRAPPED_ROW if k and "\n" in rows[k - 1].label() else 1.0
+        y += 0 if k == 0 else (step + prev) / 2
+        ys.append(y)
+    return ys, y + 1.0
+
+
+def _draw_facet(ax, title: str, unit: str, rows: list[Level], show_x: bool) -> None:
+    ys, extent = row_positions(rows)
+    for lv, y in zip(rows, ys, strict=True):
         colour = SYNDROME_COLOURS.get(lv.syndrome, OTHER_SYNDROME_COLOUR)
         interval = lv.row["interval"]
         if lv.lower is not None or lv.upper is not None:
@@ -177,7 +198,7 @@ def _draw_facet(ax, title: str, unit: str, rows: list[Level]) -> None:
             hi = lv.upper if lv.upper is not None else lv.value
             ax.plot(
                 [lo, hi],
-                [i, i],
+                [y, y],
                 color=colour,
                 lw=style["lw"],
                 ls=style["ls"],
@@ -185,34 +206,38 @@ def _draw_facet(ax, title: str, unit: str, rows: list[Level]) -> None:
                 zorder=2,
             )
             if interval == "95CI":
-                ax.plot([lo, hi], [i, i], linestyle="none", marker="|", markersize=4, color=colour, zorder=2)
+                ax.plot([lo, hi], [y, y], linestyle="none", marker="|", markersize=4, color=colour, zorder=2)
         marker = STAT_MARKERS.get(lv.row["statistic"], OTHER_STAT_MARKER)
         ax.plot(
             [lv.value],
-            [i],
+            [y],
             linestyle="none",
             zorder=3,
-            **figstyle.marker_style(colour, lv.row["flag"], marker, 4.2),
+            **figstyle.marker_style(colour, lv.row["flag"], marker, 4.0),
         )
         right = max(v for v in (lv.value, lv.lower, lv.upper) if v is not None)
         ax.text(
-            right * 1.25,
-            i,
+            right * 1.3,
+            y,
             lv.tag(),
             va="center",
             ha="left",
             fontsize=figstyle.SMALL_SIZE - 0.5,
             color="#555555",
         )
-    ax.set_yticks(range(len(rows)), [lv.label() for lv in rows])
-    ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.tick_params(axis="y", length=0)
-    ax.grid(axis="y", color="#F4F4F4", lw=5, zorder=-1)
+    ax.set_yticks(ys, [lv.label() for lv in rows])
+    ax.set_ylim(extent - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0, labelsize=figstyle.SMALL_SIZE + 0.3)
+    for y in ys:
+        ax.axhline(y, color="#F2F2F2", lw=4.0, zorder=-1)
     _axis(ax, unit)
-    ax.set_title(f"{title} ({unit})", fontsize=figstyle.BASE_SIZE)
+    ax.tick_params(axis="x", labelbottom=show_x)
+    ax.set_title(f"{title} ({unit})", fontsize=figstyle.BASE_SIZE, pad=3)
 
 
-def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str) -> dict:
+def make(
+    inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str | None = None
+) -> dict:
     figstyle.apply(hashsalt)
     rows = tablesio.read(Path(inputs["syndrome_cytokines"]))
     prov = Provenance()
@@ -221,47 +246,41 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
     if not panels:
         raise ValueError("no blood cytokine levels to plot in syndrome_cytokines.csv")
 
-    heights = [len(r) * 0.165 + 0.42 for _, _, r in panels]
-    fig = figstyle.figure(figstyle.DOUBLE_COLUMN, min(sum(heights) + 1.15, figstyle.MAX_HEIGHT))
-    gs = fig.add_gridspec(len(panels) + 1, 1, height_ratios=[*heights, 0.75])
-    axes = []
-    first_pg = None
+    last_of_unit = {unit: k for k, (_, unit, _) in enumerate(panels)}
+    extents = [row_positions(r)[1] for _, _, r in panels]
+    n_units = len(last_of_unit)
+    height = sum(extents) * ROW_UNIT + len(panels) * 0.2 + n_units * 0.32 + 0.85
+    fig = figstyle.figure(figstyle.DOUBLE_COLUMN, height)
+    gs = fig.add_gridspec(len(panels), 1, height_ratios=extents)
+    shared: dict[str, object] = {}
     for k, (facet, unit, frows) in enumerate(panels):
-        share = first_pg if unit == "pg/mL" and first_pg is not None else None
-        ax = fig.add_subplot(gs[k], sharex=share)
-        if unit == "pg/mL" and first_pg is None:
-            first_pg = ax
-        _draw_facet(ax, facet, unit, frows)
-        axes.append(ax)
-    # x labels: on the last pg/mL panel and on every other-unit panel.
-    for k, (_, unit, _) in enumerate(panels):
-        last_pg = unit == "pg/mL" and (k + 1 == len(panels) or panels[k + 1][1] != "pg/mL")
-        if unit != "pg/mL" or last_pg:
-            what = "ferritin" if panels[k][0] == "ferritin" else "concentration"
-            axes[k].set_xlabel(f"{what} in blood ({unit}, log scale)")
-        else:
-            axes[k].tick_params(axis="x", labelbottom=True)
+        ax = fig.add_subplot(gs[k], sharex=shared.get(unit))
+        shared.setdefault(unit, ax)
+        _draw_facet(ax, facet, unit, frows, show_x=last_of_unit[unit] == k)
+        if last_of_unit[unit] == k:
+            what = "ferritin" if facet == "ferritin" else "cytokine concentration"
+            ax.set_xlabel(f"{what} ({unit}, log scale); specimen serum or not stated (sputum excluded)")
 
-    leg_ax = fig.add_subplot(gs[-1])
-    leg_ax.axis("off")
     syndromes = [s for s in SYNDROME_ORDER if any(lv.syndrome == s for lv in levels)]
     syndromes += sorted({lv.syndrome for lv in levels} - set(syndromes))
-    h_syn = [
+    handles = [
         Line2D([], [], color=SYNDROME_COLOURS.get(s, OTHER_SYNDROME_COLOUR), lw=3, label=s) for s in syndromes
     ]
     stats = [s for s in STAT_MARKERS if any(lv.row["statistic"] == s for lv in levels)]
-    h_stat = [
+    handles += [
         Line2D(
             [],
             [],
             linestyle="none",
             label=STAT_LABELS[s],
-            **figstyle.marker_style("#333333", "seen", STAT_MARKERS[s], 4.2),
+            **figstyle.marker_style("#333333", "seen", STAT_MARKERS[s], 4.0),
         )
         for s in stats
     ]
+    if any(lv.row["flag"] == "unverified" for lv in levels):
+        handles.append(figstyle.unverified_handle())
     intervals = [i for i in INTERVAL_STYLES if any(lv.row["interval"] == i for lv in levels)]
-    h_int = [
+    handles += [
         Line2D(
             [],
             [],
@@ -272,31 +291,17 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
         )
         for i in intervals
     ]
-    if any(lv.row["flag"] == "unverified" for lv in levels):
-        h_stat.append(figstyle.unverified_handle())
-    leg1 = leg_ax.legend(
-        handles=h_syn, title="syndrome", loc="upper left", ncols=3, bbox_to_anchor=(0.0, 1.0)
-    )
-    leg_ax.add_artist(leg1)
-    leg2 = leg_ax.legend(handles=h_stat, title="statistic", loc="upper left", bbox_to_anchor=(0.55, 1.0))
-    leg_ax.add_artist(leg2)
-    leg_ax.legend(handles=h_int, title="interval", loc="upper left", bbox_to_anchor=(0.8, 1.0))
-
-    skipped = sorted({item for (what, _), items in prov.skipped.items() for item in items})
-    if skipped:
-        whats = sorted({what for (what, _) in prov.skipped})
-        leg_ax.text(
-            0.0,
-            -0.05,
-            textwrap.fill(
-                f"Not plotted ({len(skipped)} rows): " + "; ".join(whats) + " — listed in the sidecar JSON.",
-                150,
-            ),
-            transform=leg_ax.transAxes,
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, handlelength=2.0, columnspacing=1.5)
+    whats = sorted({what for (what, _) in prov.skipped})
+    n_skipped = len({item for items in prov.skipped.values() for item in items})
+    if n_skipped:
+        fig.suptitle(
+            f"Not plotted: {n_skipped} rows ({'; '.join(whats)}); listed with reasons in the sidecar JSON.",
+            x=0.01,
             ha="left",
-            va="top",
             fontsize=figstyle.SMALL_SIZE,
             color="#444444",
+            fontweight="normal",
         )
 
     figstyle.save(fig, outputs["svg"], outputs["png"], dpi)
@@ -304,11 +309,12 @@ def make(inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: 
         outputs["json"],
         FIGURE_ID,
         TITLE,
-        script,
+        script or SCRIPT,
         inputs,
         prov.fact_ids,
         prov.source_ids,
         prov.notes(),
         panels={facet: f"{len(r)} rows ({unit})" for facet, unit, r in panels},
+        library=LIBRARY,
         outputs={k: Path(v).name for k, v in sorted(outputs.items())},
     )

@@ -50,6 +50,15 @@ MODALITY_COLOURS = {
     "other/unspecified": GREY,
 }
 
+# Okabe-Ito yellow is too light for thin lines on white: lines use a darker shade of it.
+_LINE_SHADES = {OKABE_ITO["yellow"]: "#B3A300"}
+
+
+def line_colour(colour: str) -> str:
+    """Colour for thin lines and ticks (light palette colours darkened for contrast)."""
+    return _LINE_SHADES.get(colour, colour)
+
+
 # Journal sizes (inches): single column 85 mm, double column 174 mm, page height 235 mm.
 SINGLE_COLUMN = 85 / 25.4
 DOUBLE_COLUMN = 174 / 25.4
@@ -107,11 +116,11 @@ def apply(hashsalt: str) -> None:
     )
 
 
-def figure(width: float, height: float, **kwargs):
-    """A new figure of the given size in inches, constrained layout on."""
+def figure(width: float, height: float, layout: str | None = "constrained", **kwargs):
+    """A new figure of the given size in inches (constrained layout unless layout=None)."""
     if height > MAX_HEIGHT + 1e-9:
         raise ValueError(f"figure height {height:.2f} in exceeds the page ({MAX_HEIGHT:.2f} in)")
-    return plt.figure(figsize=(width, height), layout="constrained", **kwargs)
+    return plt.figure(figsize=(width, height), layout=layout, **kwargs)
 
 
 def marker_style(colour: str, flag: str, marker: str = "o", size: float = 4.0) -> dict:

@@ -53,7 +53,8 @@ class Ledger:
         if key in self.entries:
             raise ValueError(f"ledger key {key!r} defined twice")
         fact_ids = sorted(set(facts))
-        sources, flags = set(source_ids), set()
+        sources = {x.strip() for s in source_ids for x in str(s).split(";") if x.strip()}
+        flags: set[str] = set()
         if fact_index is not None:
             for fid in fact_ids:
                 fact = fact_index[fid]

@@ -16,8 +16,8 @@ def escape(text: object) -> str:
 
 def cite(source_ids: str | list[str]) -> str:
     """Pandoc citation for one or more source ids ('a; b' or a list)."""
-    ids = source_ids if isinstance(source_ids, list) else [s.strip() for s in source_ids.split(";")]
-    ids = [i for i in ids if i]
+    items = source_ids if isinstance(source_ids, list) else [source_ids]
+    ids = sorted({i.strip() for item in items for i in str(item).split(";") if i.strip()})
     if not ids:
         return ""
     for i in ids:

@@ -1,0 +1,209 @@
+"""Build-performance benchmark: whole processes, median of >= 3 runs.
+
+    .venv/bin/python tests/benchmarks/bench.py [--runs 3] [--out benchmarks/results]
+
+Measures, in temporary copies of the repository (never the real paper):
+- clean build: wall time and peak RSS of the largest process;
+- no-op `snakemake` (everything up to date);
+- edit of one extraction file: time, and which jobs re-ran;
+- the floor: the unavoidable process starts on the critical path (Python with the imports
+  each job needs, pandoc, typst), measured the same way; build time / floor;
+- scale: 22, 220 and 2,200 case entries (real ones plus SYNTHETIC cases from synthetic.py).
+Writes results.csv and results.md and prints the Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path[:0] = [str(ROOT / "tools"), str(HERE)]
+import fresh_build  # noqa: E402
+import synthetic  # noqa: E402
+
+PY = sys.executable
+SNAKEMAKE = [PY, "-m", "snakemake", "--cores", "4"]
+# Critical path of the DAG (see `snakemake --rulegraph`): the imports each job's process needs.
+CRITICAL_PATH = [
+    ("validate", "import crsreview.steps_evidence"),
+    ("clean_reference", "import crsreview.steps_evidence"),
+    ("figure (slowest)", "import crsreview.fig_size_windows, crsreview.figstyle"),
+    ("manuscript_markdown", "import crsreview.steps_manuscript"),
+    ("audit", "import crsreview.steps_manuscript"),
+    ("manuscript_pdf (python)", "import crsreview.steps_manuscript"),
+]
+WRAP = (
+    "import resource, subprocess, sys, time; t = time.perf_counter(); "
+    "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+    "dt = time.perf_counter() - t; "
+    "print(repr((r.returncode, dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.stdout + r.stderr)))"
+)
+
+
+def measure(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, str]:
+    """(seconds, peak RSS MiB of the largest process, output) of one whole command."""
+    out = subprocess.run(
+        [PY, "-c", WRAP, *cmd], cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
+    code, seconds, rss_kib, text = eval(out.stdout)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{text[-3000:]}")
+    return seconds, rss_kib / 1024, text
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def fresh(tmp: Path, name: str, cases: int | None = None) -> Path:
+    repo = fresh_build.copy(tmp / name)
+    if cases is not None:
+        n_real = sum(
+            1
+            for p in (repo / "data/raw/extractions").glob("*.yaml")
+            for line in p.read_text().splitlines()
+            if line.startswith("- case_id:") or line.startswith("  - case_id:")
+        )
+        synthetic.add_synthetic_cases(repo, max(cases - n_real, 0))
+    return repo
+
+
+def jobs_run(output: str) -> list[str]:
+    return sorted(set(re.findall(r"^\s*(?:localrule|rule) (\w+):", output, re.M)))
+
+
+def bench(runs: int, tmp: Path) -> list[dict]:
+    env = {"PYTHONPATH": str(ROOT / "workflow" / "lib")}
+    rows = []
+
+    def add(name, values, unit="s", note=""):
+        rows.append(
+            {
+                "measure": name,
+                "median": round(median(values), 3),
+                "min": round(min(values), 3),
+                "max": round(max(values), 3),
+                "runs": len(values),
+                "unit": unit,
+                "note": note,
+            }
+        )
+
+    clean, mem = [], []
+    for i in range(runs):
+        repo = fresh(tmp, f"clean{i}")
+        s, rss, _ = measure(SNAKEMAKE, repo)
+        clean.append(s)
+        mem.append(rss)
+    add("clean build (real data)", clean)
+    add("clean build peak RSS", mem, "MiB", "largest single process")
+    repo = tmp / "clean0"
+    add("no-op snakemake", [measure(SNAKEMAKE, repo)[0] for _ in range(runs)])
+
+    edit, reran = [], []
+    target = repo / "data/raw/extractions/xiao2019.yaml"
+    for i in range(runs):
+        text = target.read_text()
+        target.write_text(
+            text.replace("locator: title", f"locator: title{' ' * (i % 2)}", 1)
+            if "locator: title" in text
+            else text + "\n"
+        )
+        s, _, out = measure([*SNAKEMAKE, "--printshellcmds"], repo)
+        edit.append(s)
+        reran = jobs_run(out)
+    add("one extraction edited", edit, note="re-ran: " + " ".join(reran))
+
+    floor_parts = []
+    for _job, imports in CRITICAL_PATH:
+        floor_parts.append(median([measure([PY, "-c", imports], ROOT, env)[0] for _ in range(runs)]))
+    pandoc = __import__("pypandoc").get_pandoc_path()
+    floor_parts.append(median([measure([pandoc, "--version"], ROOT)[0] for _ in range(runs)]))
+    typst_cmd = [PY, "-c", "import typst; typst.compile(b'= x', format='pdf', ignore_system_fonts=True)"]
+    floor_parts.append(median([measure(typst_cmd, ROOT)[0] for _ in range(runs)]))
+    snake_start = median([measure([PY, "-m", "snakemake", "--version"], ROOT)[0] for _ in range(runs)])
+    floor = sum(floor_parts)
+    add("floor (critical-path process starts)", [floor], note=f"{len(floor_parts)} processes")
+    add("floor + snakemake start", [floor + snake_start])
+    rows.append(
+        {
+            "measure": "clean build / floor",
+            "median": round(median(clean) / floor, 2),
+            "min": "",
+            "max": "",
+            "runs": "",
+            "unit": "x",
+            "note": "target <= 1.5",
+        }
+    )
+
+    base = None
+    for n in (22, 220, 2200):
+        times, mems = [], []
+        for i in range(runs):
+            repo_n = fresh(tmp, f"scale{n}-{i}", cases=n)
+            s, rss, _ = measure(SNAKEMAKE, repo_n)
+            times.append(s)
+            mems.append(rss)
+            shutil.rmtree(repo_n)
+        add(f"clean build, {n} cases (SYNTHETIC)", times)
+        add(f"peak RSS, {n} cases (SYNTHETIC)", mems, "MiB")
+        base = base or median(times)
+        rows.append(
+            {
+                "measure": f"{n} / 22 cases time",
+                "median": round(median(times) / base, 2),
+                "min": "",
+                "max": "",
+                "runs": "",
+                "unit": "x",
+                "note": "target <= 2",
+            }
+        )
+    return rows
+
+
+def write(rows: list[dict], out: Path) -> str:
+    out.mkdir(parents=True, exist_ok=True)
+    cols = ["measure", "median", "min", "max", "runs", "unit", "note"]
+    with open(out / "results.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    md = [f"Machine: {machine}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    md += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
+    text = "\n".join(md) + "\n"
+    (out / "results.md").write_text(text, encoding="utf-8")
+    return text
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="crsreview-bench-") as tmp:
+        rows = bench(args.runs, Path(tmp))
+    print(write(rows, args.out))
+    print(f"benchmark took {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+"""Rule fig_pe_kinetics: Figure 3, plasma-exchange kinetics (fraction removed versus plasma volumes)."""
+
+from crsreview import fig_pe_kinetics, runner
+
+sm = snakemake  # injected by Snakemake
+runner.run(
+    sm.log[0],
+    lambda: fig_pe_kinetics.make(
+        dict(sm.input.items()), dict(sm.output.items()), sm.params.dpi, sm.params.hashsalt
+    ),
+    sm.rule,
+)

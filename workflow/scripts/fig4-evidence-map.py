@@ -1,0 +1,12 @@
+"""Rule fig_evidence_map: Figure 4, evidence map of the case entries."""
+
+from crsreview import fig_evidence_map, runner
+
+sm = snakemake  # injected by Snakemake
+runner.run(
+    sm.log[0],
+    lambda: fig_evidence_map.make(
+        dict(sm.input.items()), dict(sm.output.items()), sm.params.dpi, sm.params.hashsalt
+    ),
+    sm.rule,
+)

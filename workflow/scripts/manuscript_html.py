@@ -1,0 +1,13 @@
+"""Rule manuscript_html: pandoc -> standalone HTML."""
+
+from crsreview import runner, steps_manuscript
+
+sm = snakemake
+config = {"paper": sm.params.paper, "build": sm.params.build}
+runner.run(
+    sm.log[0],
+    lambda: steps_manuscript.to_html(
+        sm.input.md, sm.output[0], sm.input.bib, sm.input.csl, sm.input.css, config
+    ),
+    sm.rule,
+)
