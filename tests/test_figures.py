@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from crsreview import (
     fig_common,
     fig_evidence_map,

@@ -14,6 +14,7 @@ from pathlib import Path
 import pypandoc
 import pypdf
 import pytest
+
 from crsreview.render import RenderError, find_remote_references, render_docx, render_html, render_pdf
 
 REPO = Path(__file__).resolve().parents[1]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from crsreview.errors import InputError
 from crsreview.validate import load_raw
-
 from tests.bad_inputs.catalogue import CATALOGUE
 from tests.conftest import SCHEMAS, VOCAB
 

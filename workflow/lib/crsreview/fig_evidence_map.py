@@ -159,7 +159,8 @@ def make(
         grid.append(row)
 
     width = figstyle.DOUBLE_COLUMN
-    height = HEADER_H + len(cases) * ROW_H + LEGEND_H
+    row_h = figstyle.row_height(ROW_H, len(cases), HEADER_H + LEGEND_H, minimum=0.14)
+    height = HEADER_H + len(cases) * row_h + LEGEND_H
     fig = figstyle.figure(width, height, layout=None)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
@@ -189,16 +190,16 @@ def make(
     styles = {c[0]: c for c in CATEGORIES}
     prev_ctx = None
     for i, (c, row) in enumerate(zip(cases, grid, strict=True)):
-        top = HEADER_H + i * ROW_H
-        mid = top + ROW_H / 2
+        top = HEADER_H + i * row_h
+        mid = top + row_h / 2
         if i % 2 == 1:
-            ax.add_patch(Rectangle((0.03, top), right - 0.03, ROW_H, color="#F3F3F3", lw=0, zorder=0))
+            ax.add_patch(Rectangle((0.03, top), right - 0.03, row_h, color="#F3F3F3", lw=0, zorder=0))
         if prev_ctx is not None and c["context"] != prev_ctx:
             ax.plot([0.03, right], [top, top], color="#333333", lw=0.8)
         prev_ctx = c["context"]
         colour = figstyle.MODALITY_COLOURS.get(c["modality_group"], figstyle.GREY)
         ax.add_patch(
-            Rectangle((TEXT_COLUMNS[1][1] - 0.08, top + 0.04), 0.05, ROW_H - 0.08, color=colour, lw=0)
+            Rectangle((TEXT_COLUMNS[1][1] - 0.08, top + 0.04), 0.05, row_h - 0.08, color=colour, lw=0)
         )
         cells = (
             c["case_id"],
@@ -216,7 +217,7 @@ def make(
                 Rectangle(
                     (GRID_X0 + j * CELL_W + 0.012, top + 0.035),
                     CELL_W - 0.024,
-                    ROW_H - 0.07,
+                    row_h - 0.07,
                     facecolor=face,
                     hatch=hatch,
                     edgecolor=edge,
@@ -236,7 +237,7 @@ def make(
             ],
             [c["source_id"]],
         )
-    bottom = HEADER_H + len(cases) * ROW_H
+    bottom = HEADER_H + len(cases) * row_h
     ax.plot([0.03, right], [bottom, bottom], color="#333333", lw=0.8)
 
     used = [c for c in CATEGORIES if any(c[0] in row for row in grid)]

@@ -297,6 +297,8 @@ def _draw_windows(ax, windows: list[Window]) -> None:
     for y, w in enumerate(windows):
         colour = figstyle.MODALITY_COLOURS.get(w.group, figstyle.GREY)
         sources = f"[{', '.join(sorted(set(w.source_ids)))}]"
+        if w.flag == "unverified":
+            sources += " (unverified value)"
         device = textwrap.shorten(w.device, 52, placeholder="…")
         if w.prop == "cutoff_kda":
             edge = w.value if w.value is not None else w.lower
@@ -454,7 +456,9 @@ def make(
     skip_other_methods(methods, prov)
 
     n_sc = len({s.mediator for s in sieving})
-    heights = [max(len(windows), 1) * 0.16 + 0.3, len(meds) * 0.155 + 0.45, max(n_sc, 1) * 0.16 + 0.45]
+    rows = [max(len(windows), 1), len(meds), max(n_sc, 1)]
+    unit = figstyle.row_height(0.16, sum(rows), 1.45)
+    heights = [rows[0] * unit + 0.3, rows[1] * unit * 0.97 + 0.45, rows[2] * unit + 0.45]
     fig = figstyle.figure(figstyle.DOUBLE_COLUMN, sum(heights) + 0.25)
     gs = fig.add_gridspec(3, 1, height_ratios=heights)
     ax_a = fig.add_subplot(gs[0])

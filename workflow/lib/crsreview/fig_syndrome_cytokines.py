@@ -249,7 +249,8 @@ def make(
     last_of_unit = {unit: k for k, (_, unit, _) in enumerate(panels)}
     extents = [row_positions(r)[1] for _, _, r in panels]
     n_units = len(last_of_unit)
-    height = sum(extents) * ROW_UNIT + len(panels) * 0.2 + n_units * 0.32 + 0.85
+    fixed = len(panels) * 0.2 + n_units * 0.32 + 0.85
+    height = sum(extents) * figstyle.row_height(ROW_UNIT, sum(extents), fixed) + fixed
     fig = figstyle.figure(figstyle.DOUBLE_COLUMN, height)
     gs = fig.add_gridspec(len(panels), 1, height_ratios=extents)
     shared: dict[str, object] = {}

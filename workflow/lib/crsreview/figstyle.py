@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -116,6 +117,17 @@ def apply(hashsalt: str) -> None:
     )
 
 
+def row_height(preferred: float, rows: float, fixed: float, minimum: float = 0.1) -> float:
+    """Inches per table row: `preferred`, shrunk so that rows x height + fixed fits the page.
+
+    More data must not break the build: the rows get tighter down to `minimum` (below which text
+    would collide), and only then does `figure` refuse the size.
+    """
+    if rows <= 0:
+        return preferred
+    return max(minimum, min(preferred, (MAX_HEIGHT - fixed) / rows))
+
+
 def figure(width: float, height: float, layout: str | None = "constrained", **kwargs):
     """A new figure of the given size in inches (constrained layout unless layout=None)."""
     if height > MAX_HEIGHT + 1e-9:
@@ -149,11 +161,21 @@ def save(fig, svg: Path, png: Path, dpi: int) -> None:
         with files.atomic_path(Path(svg)) as tmp:
             # "Date": None drops the dc:date element matplotlib writes by default.
             fig.savefig(tmp, format="svg", metadata={"Date": None})
+        _fault_injection(Path(svg))
         with files.atomic_path(Path(png)) as tmp:
             # "Software": None drops the tEXt chunk naming the matplotlib version.
             fig.savefig(tmp, format="png", dpi=int(dpi), metadata={"Software": None})
     finally:
         plt.close(fig)
+
+
+def _fault_injection(svg: Path) -> None:
+    """Test hook: fail between the SVG and the PNG, to prove Snakemake leaves no partial output.
+
+    Active only when CRSREVIEW_FAIL_AFTER_SAVE names this figure (tests/test_build.py).
+    """
+    if os.environ.get("CRSREVIEW_FAIL_AFTER_SAVE") == svg.stem:
+        raise RuntimeError(f"injected failure after writing {svg.name} (CRSREVIEW_FAIL_AFTER_SAVE)")
 
 
 def _relative(path: str | Path) -> str:

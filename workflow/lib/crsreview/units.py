@@ -56,6 +56,8 @@ def to_canonical(value: float, unit: str, analyte: str) -> Conversion:
     """Convert one reported value; the formula names both units and the factor."""
     if not math.isfinite(value):
         raise UnitError(f"value {value!r} is not a finite number")
+    if unit not in _PG_PER_ML and unit not in NON_CONCENTRATION_UNITS:
+        raise UnitError(f"unit {unit!r} of {analyte} has no conversion to a canonical unit")
     target = canonical_unit(analyte, unit)
     f = factor(unit, target)
     converted = value * f
