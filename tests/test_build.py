@@ -32,7 +32,7 @@ def test_build_produces_every_output(built_a):
         "manuscript/build/manuscript.docx",
         "manuscript/build/manuscript.pdf",
         "manuscript/tables/table1-cases.md",
-        "figures/fig1-size-windows.svg",
+        "figures/size-windows.svg",
     ]:
         assert (built_a / rel).stat().st_size > 0, rel
 
@@ -104,14 +104,12 @@ def test_literal_number_in_template_fails_naming_template_and_line(built_a, tmp_
 
 def test_failed_figure_job_leaves_no_partial_output(built_a, tmp_path):
     repo = copy_built(built_a, tmp_path / "repo")
-    for p in (repo / "figures").glob("fig3-*"):
+    for p in (repo / "figures").glob("pe-kinetics*"):
         p.unlink()
     # Make the figure step crash after it has started writing (SYNTHETIC failure injection).
-    result = snakemake(
-        repo, "figures/fig3-pe-kinetics.svg", env={"CRSREVIEW_FAIL_AFTER_SAVE": "fig3-pe-kinetics"}
-    )
+    result = snakemake(repo, "figures/pe-kinetics.svg", env={"CRSREVIEW_FAIL_AFTER_SAVE": "pe-kinetics"})
     assert result.returncode != 0
-    assert not list((repo / "figures").glob("fig3-*")), "partial figure output left behind"
+    assert not list((repo / "figures").glob("pe-kinetics*")), "partial figure output left behind"
     assert not list((repo / "figures").glob(".*tmp")), "temporary file left behind"
 
 

@@ -26,10 +26,10 @@ from crsreview import (
 ROOT = Path(__file__).resolve().parents[1]
 PROCESSED = "data/processed"
 MODULES = {
-    "fig1-size-windows": (fig_size_windows, ("mediators", "purification_methods")),
-    "fig2-syndrome-cytokines": (fig_syndrome_cytokines, ("syndrome_cytokines",)),
-    "fig3-pe-kinetics": (fig_pe_kinetics, ("purification_methods", "cases", "facts")),
-    "fig4-evidence-map": (fig_evidence_map, ("cases", "facts")),
+    "size-windows": (fig_size_windows, ("mediators", "purification_methods")),
+    "syndrome-cytokines": (fig_syndrome_cytokines, ("syndrome_cytokines",)),
+    "pe-kinetics": (fig_pe_kinetics, ("purification_methods", "cases", "facts")),
+    "evidence-map": (fig_evidence_map, ("cases", "facts")),
 }
 TABLES = sorted({t for _, tables in MODULES.values() for t in tables})
 
@@ -472,12 +472,12 @@ def test_sidecars_list_what_is_not_plotted(rendered):
             for i in n["items"]
         }
 
-    assert any(i.startswith("immune complexes") for i in items("fig1-size-windows", "mediator"))
-    assert items("fig2-syndrome-cytokines", "specimen sputum")
-    assert items("fig2-syndrome-cytokines", "statistic mean_difference")
-    pe = {c["case_id"]: c for c in side["fig3-pe-kinetics"]["pe_cases"]}
+    assert any(i.startswith("immune complexes") for i in items("size-windows", "mediator"))
+    assert items("syndrome-cytokines", "specimen sputum")
+    assert items("syndrome-cytokines", "statistic mean_difference")
+    pe = {c["case_id"]: c for c in side["pe-kinetics"]["pe_cases"]}
     assert pe and all(
         c["plasma_volumes"] is None and c["status"].startswith("not computable") for c in pe.values()
     )
     cases = {c["case_id"] for c in tablesio.read(rendered / PROCESSED / "cases.csv")}
-    assert sorted(side["fig4-evidence-map"]["rows"]) == sorted(cases)
+    assert sorted(side["evidence-map"]["rows"]) == sorted(cases)

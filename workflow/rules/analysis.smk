@@ -9,6 +9,7 @@ rule ledger:
         sources=f"{PROCESSED}/sources.csv",
         cases=f"{PROCESSED}/cases.csv",
         measurements=f"{PROCESSED}/measurements.csv",
+        code=lib_deps("runner", "steps_ledger"),
     output:
         ledger=report(
             LEDGER,
@@ -37,6 +38,7 @@ rule tables:
         purification_methods=f"{PROCESSED}/purification_methods.csv",
         syndrome_cytokines=f"{PROCESSED}/syndrome_cytokines.csv",
         ledger=LEDGER,
+        code=lib_deps("runner", "steps_tables"),
     output:
         csv=[f"{TABLE_DIR}/{t}.csv" for t in TABLES],
         md=[

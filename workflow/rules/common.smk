@@ -1,4 +1,6 @@
 import os
+import re
+import subprocess
 from pathlib import Path
 
 # Rule scripts import the shared library (workflow/lib/crsreview). Exporting its folder here
@@ -9,6 +11,32 @@ os.environ.update(
         p for p in (str(LIB), os.environ.get("PYTHONPATH", "")) if p
     )
 )
+
+LIB_IMPORT = re.compile(
+    r"^\s*from \.(\w*) import ([\w, ]+)|^\s*from \.(\w+) import", re.M
+)
+
+
+def lib_deps(*modules):
+    """Library files a rule's script imports (transitively), as inputs: a code change re-runs it.
+
+    Snakemake's own code trigger watches only the script file, not the modules it imports.
+    """
+    seen, todo = set(), list(modules)
+    while todo:
+        name = todo.pop()
+        if name in seen or not (LIB / "crsreview" / f"{name}.py").exists():
+            continue
+        seen.add(name)
+        text = (LIB / "crsreview" / f"{name}.py").read_text(encoding="utf-8")
+        for package_names, names, module in (
+            (m.group(1), m.group(2), m.group(3)) for m in LIB_IMPORT.finditer(text)
+        ):
+            if package_names == "" and names:
+                todo.extend(n.split()[0] for n in names.split(",") if n.strip())
+            todo.append(module or package_names)
+    return sorted(f"workflow/lib/crsreview/{name}.py" for name in seen)
+
 
 RAW = "data/raw"
 PROCESSED = "data/processed"
@@ -35,6 +63,17 @@ REFERENCE_SCHEMAS = EXTRACTION_SCHEMAS + [
     f"{SCHEMAS}/{t}.schema.yaml" for t in REFERENCE_TABLES
 ]
 
+EVIDENCE_PARTS = {
+    "extractions": EXTRACTIONS + EXTRACTION_SCHEMAS,
+    "reference": REFERENCE_CSVS + REFERENCE_SCHEMAS,
+}
+
+
+def part_files(wildcards):
+    """Raw files and schemas of one evidence part (input of rule fingerprint)."""
+    return EVIDENCE_PARTS[wildcards.part]
+
+
 EVIDENCE_OUTPUTS = [
     f"{PROCESSED}/facts.csv",
     f"{PROCESSED}/sources.csv",
@@ -43,3 +82,18 @@ EVIDENCE_OUTPUTS = [
 ] + [f"{PROCESSED}/{t}.csv" for t in REFERENCE_TABLES]
 
 LEDGER = f"{PROCESSED}/numbers.json"
+
+
+def git_describe():
+    """Commit the build runs on ('unknown' outside a git checkout, e.g. a test copy)."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=12"],
+            cwd=workflow.basedir,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"

@@ -1,4 +1,11 @@
 # Stage 1: raw evidence -> validated, provenance-carrying tables.
+#
+# Snakemake decides up front which jobs run, and every job below a re-running job re-runs.
+# So that an edited extraction does not redraw the figures built from the reference tables,
+# the validation gate is an ancient() input of the cleaning jobs (it orders them after
+# validation without forcing them to re-run). Each cleaning job also takes the fingerprint of
+# its own part as a normal input: Snakemake skips the own-input check of a job that sits below
+# a re-running job, and the fingerprint job re-runs exactly when that part's files change.
 
 
 rule validate:
@@ -10,6 +17,7 @@ rule validate:
         reference=REFERENCE_CSVS,
         schemas=REFERENCE_SCHEMAS,
         vocab=VOCAB,
+        code=lib_deps("runner", "steps_evidence"),
     output:
         stamp="data/validated/validation.json",
     log:
@@ -20,17 +28,35 @@ rule validate:
         "../scripts/validate.py"
 
 
-# The validation stamp is ancient(): it orders the cleaning jobs after validation, but an
-# edit to an extraction does not re-run the reference tables (and their figures) or back.
+rule fingerprint:
+    """SHA-256 of one part's raw files, schemas and cleaning code (the part's change detector)."""
+    input:
+        files=part_files,
+        shared=[REFERENCES, SOURCES, VOCAB],
+        code=lib_deps("runner", "steps_evidence"),
+    output:
+        "data/validated/{part}.sha256",
+    log:
+        "logs/fingerprint_{part}.log",
+    wildcard_constraints:
+        part="extractions|reference",
+    conda:
+        ENV
+    script:
+        "../scripts/fingerprint.py"
+
+
 rule clean_extractions:
     """Cases, measurements (canonical units) and case facts from data/raw/extractions."""
     input:
         ancient(rules.validate.output.stamp),
+        fingerprint="data/validated/extractions.sha256",
         references=REFERENCES,
         sources=SOURCES,
         extractions=EXTRACTIONS,
         schemas=EXTRACTION_SCHEMAS,
         vocab=VOCAB,
+        code=lib_deps("runner", "steps_evidence"),
     output:
         cases=report(
             f"{PROCESSED}/cases.csv",
@@ -57,11 +83,13 @@ rule clean_reference:
     """Reference tables (molecular weights, techniques, syndrome cytokines, background)."""
     input:
         ancient(rules.validate.output.stamp),
+        fingerprint="data/validated/reference.sha256",
         references=REFERENCES,
         sources=SOURCES,
         reference=REFERENCE_CSVS,
         schemas=REFERENCE_SCHEMAS,
         vocab=VOCAB,
+        code=lib_deps("runner", "steps_evidence"),
     output:
         **{
             t: report(
@@ -92,6 +120,7 @@ rule facts:
         sources=SOURCES,
         schemas=EXTRACTION_SCHEMAS,
         vocab=VOCAB,
+        code=lib_deps("runner", "steps_evidence"),
     output:
         facts=report(
             f"{PROCESSED}/facts.csv",

@@ -1,11 +1,12 @@
 # Stage 3: processed tables -> the paper's four figures (SVG, 300-dpi PNG, provenance sidecar).
 # Each rule reads only the tables its figure draws, so an edit elsewhere does not redraw it.
 
+# In the order the manuscript places them (Figure 1 to 4).
 FIGURES = [
-    "fig1-size-windows",
-    "fig2-syndrome-cytokines",
-    "fig3-pe-kinetics",
-    "fig4-evidence-map",
+    "evidence-map",
+    "size-windows",
+    "pe-kinetics",
+    "syndrome-cytokines",
 ]
 FIGURE_OUTPUTS = [
     f"figures/{name}.{ext}" for name in FIGURES for ext in ("svg", "png", "json")
@@ -13,22 +14,23 @@ FIGURE_OUTPUTS = [
 
 
 rule fig_size_windows:
-    """Fig. 1: technique cut-offs and size windows beside mediator molecular weights."""
+    """Fig. 2: technique cut-offs and size windows beside mediator molecular weights."""
     input:
         mediators=f"{PROCESSED}/mediators.csv",
         purification_methods=f"{PROCESSED}/purification_methods.csv",
+        code=lib_deps("runner", "fig_size_windows"),
     output:
         svg=report(
-            "figures/fig1-size-windows.svg",
-            caption="../report/fig1-size-windows.rst",
+            "figures/size-windows.svg",
+            caption="../report/size-windows.rst",
             category="Figures",
-            labels={"figure": "Fig. 1", "format": "SVG"},
+            labels={"figure": "Fig. 2", "format": "SVG"},
         ),
-        png="figures/fig1-size-windows.png",
+        png="figures/size-windows.png",
         json=report(
-            "figures/fig1-size-windows.json",
+            "figures/size-windows.json",
             category="Provenance",
-            labels={"figure": "Fig. 1", "format": "JSON sidecar"},
+            labels={"figure": "Fig. 2", "format": "JSON sidecar"},
         ),
     log:
         "logs/fig_size_windows.log",
@@ -38,25 +40,26 @@ rule fig_size_windows:
         dpi=config["build"]["png_dpi"],
         hashsalt=config["build"]["svg_hashsalt"],
     script:
-        "../scripts/fig1-size-windows.py"
+        "../scripts/fig_size_windows.py"
 
 
 rule fig_syndrome_cytokines:
-    """Fig. 2: blood cytokine levels in CAR-T CRS versus viral CRS and other syndromes."""
+    """Fig. 4: blood cytokine levels in CAR-T CRS versus viral CRS and other syndromes."""
     input:
         syndrome_cytokines=f"{PROCESSED}/syndrome_cytokines.csv",
+        code=lib_deps("runner", "fig_syndrome_cytokines"),
     output:
         svg=report(
-            "figures/fig2-syndrome-cytokines.svg",
-            caption="../report/fig2-syndrome-cytokines.rst",
+            "figures/syndrome-cytokines.svg",
+            caption="../report/syndrome-cytokines.rst",
             category="Figures",
-            labels={"figure": "Fig. 2", "format": "SVG"},
+            labels={"figure": "Fig. 4", "format": "SVG"},
         ),
-        png="figures/fig2-syndrome-cytokines.png",
+        png="figures/syndrome-cytokines.png",
         json=report(
-            "figures/fig2-syndrome-cytokines.json",
+            "figures/syndrome-cytokines.json",
             category="Provenance",
-            labels={"figure": "Fig. 2", "format": "JSON sidecar"},
+            labels={"figure": "Fig. 4", "format": "JSON sidecar"},
         ),
     log:
         "logs/fig_syndrome_cytokines.log",
@@ -66,7 +69,7 @@ rule fig_syndrome_cytokines:
         dpi=config["build"]["png_dpi"],
         hashsalt=config["build"]["svg_hashsalt"],
     script:
-        "../scripts/fig2-syndrome-cytokines.py"
+        "../scripts/fig_syndrome_cytokines.py"
 
 
 rule fig_pe_kinetics:
@@ -75,16 +78,17 @@ rule fig_pe_kinetics:
         purification_methods=f"{PROCESSED}/purification_methods.csv",
         cases=f"{PROCESSED}/cases.csv",
         facts=f"{PROCESSED}/facts.csv",
+        code=lib_deps("runner", "fig_pe_kinetics"),
     output:
         svg=report(
-            "figures/fig3-pe-kinetics.svg",
-            caption="../report/fig3-pe-kinetics.rst",
+            "figures/pe-kinetics.svg",
+            caption="../report/pe-kinetics.rst",
             category="Figures",
             labels={"figure": "Fig. 3", "format": "SVG"},
         ),
-        png="figures/fig3-pe-kinetics.png",
+        png="figures/pe-kinetics.png",
         json=report(
-            "figures/fig3-pe-kinetics.json",
+            "figures/pe-kinetics.json",
             category="Provenance",
             labels={"figure": "Fig. 3", "format": "JSON sidecar"},
         ),
@@ -96,26 +100,27 @@ rule fig_pe_kinetics:
         dpi=config["build"]["png_dpi"],
         hashsalt=config["build"]["svg_hashsalt"],
     script:
-        "../scripts/fig3-pe-kinetics.py"
+        "../scripts/fig_pe_kinetics.py"
 
 
 rule fig_evidence_map:
-    """Fig. 4: one row per case entry with the availability of its core fields."""
+    """Fig. 1: one row per case entry with the availability of its core fields."""
     input:
         cases=f"{PROCESSED}/cases.csv",
         facts=f"{PROCESSED}/facts.csv",
+        code=lib_deps("runner", "fig_evidence_map"),
     output:
         svg=report(
-            "figures/fig4-evidence-map.svg",
-            caption="../report/fig4-evidence-map.rst",
+            "figures/evidence-map.svg",
+            caption="../report/evidence-map.rst",
             category="Figures",
-            labels={"figure": "Fig. 4", "format": "SVG"},
+            labels={"figure": "Fig. 1", "format": "SVG"},
         ),
-        png="figures/fig4-evidence-map.png",
+        png="figures/evidence-map.png",
         json=report(
-            "figures/fig4-evidence-map.json",
+            "figures/evidence-map.json",
             category="Provenance",
-            labels={"figure": "Fig. 4", "format": "JSON sidecar"},
+            labels={"figure": "Fig. 1", "format": "JSON sidecar"},
         ),
     log:
         "logs/fig_evidence_map.log",
@@ -125,4 +130,4 @@ rule fig_evidence_map:
         dpi=config["build"]["png_dpi"],
         hashsalt=config["build"]["svg_hashsalt"],
     script:
-        "../scripts/fig4-evidence-map.py"
+        "../scripts/fig_evidence_map.py"

@@ -21,6 +21,7 @@ rule manuscript_markdown:
     """Render the section templates with numbers from the ledger; add the provenance appendix."""
     input:
         **MANUSCRIPT_INPUTS,
+        code=lib_deps("runner", "steps_manuscript"),
     output:
         md=f"{BUILD}/manuscript.md",
         used=f"{BUILD}/numbers-used.json",
@@ -41,6 +42,7 @@ rule audit:
         **MANUSCRIPT_INPUTS,
         vocab=VOCAB,
         md=rules.manuscript_markdown.output.md,
+        code=lib_deps("runner", "steps_manuscript"),
     output:
         report(
             f"{BUILD}/audit.json",
@@ -70,6 +72,7 @@ rule manuscript_html:
         css=CSS,
         pandoc=PANDOC_FILES,
         figures=[f"figures/{f}.svg" for f in FIGURES],
+        code=lib_deps("runner", "steps_manuscript"),
     output:
         report(
             f"{BUILD}/manuscript.html",
@@ -97,6 +100,7 @@ rule manuscript_docx:
         csl=CSL,
         pandoc=PANDOC_FILES,
         figures=[f"figures/{f}.png" for f in FIGURES],
+        code=lib_deps("runner", "steps_manuscript"),
     output:
         report(
             f"{BUILD}/manuscript.docx",
@@ -124,6 +128,7 @@ rule manuscript_pdf:
         csl=CSL,
         pandoc=PANDOC_FILES,
         figures=[f"figures/{f}.svg" for f in FIGURES],
+        code=lib_deps("runner", "steps_manuscript"),
     output:
         report(
             f"{BUILD}/manuscript.pdf",

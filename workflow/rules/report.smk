@@ -1,22 +1,4 @@
 # Reviewer aids: build information shown in the Snakemake report.
-import subprocess
-
-
-def git_describe():
-    """Commit the build runs on ('unknown' outside a git checkout, e.g. a test copy)."""
-    try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--abbrev=12"],
-            cwd=workflow.basedir,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() or "unknown"
-
-
 rule build_info:
     """Software versions, git commit and configuration (not part of the manifest)."""
     output:

@@ -3,4 +3,5 @@
 from crsreview import runner, steps_ledger
 
 sm = snakemake
-runner.run(sm.log[0], lambda: steps_ledger.build_ledger(dict(sm.input.items()), sm.output.ledger), sm.rule)
+tables = {k: v for k, v in sm.input.items() if k != "code"}
+runner.run(sm.log[0], lambda: steps_ledger.build_ledger(tables, sm.output.ledger), sm.rule)

@@ -5,7 +5,7 @@ from pathlib import Path
 from crsreview import runner, steps_tables
 
 sm = snakemake
-inputs = {k: v for k, v in sm.input.items() if k != "ledger"}
+inputs = {k: v for k, v in sm.input.items() if k not in ("ledger", "code")}
 runner.run(
     sm.log[0],
     lambda: steps_tables.build_tables(

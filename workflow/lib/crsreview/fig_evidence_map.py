@@ -1,4 +1,4 @@
-"""Figure 4, evidence map: every case entry, what it reports and what it does not.
+"""Figure 1, evidence map: every case entry, what it reports and what it does not.
 
 One row per entry of cases.csv (CAR-T entries first, then COVID-19 comparators; PE first
 within each). Text columns: technique group, context, kind and n, maximum CRS grade, outcome.
@@ -20,7 +20,7 @@ from .analysis import outcome_class
 from .clean import CASE_CORE_FIELDS
 from .fig_common import NR, Provenance, check_facts
 
-FIGURE_ID = "fig4-evidence-map"
+FIGURE_ID = "evidence-map"
 SCRIPT = f"workflow/scripts/{FIGURE_ID}.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Evidence map: case entries and the data each reports"

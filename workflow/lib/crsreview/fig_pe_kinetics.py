@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from . import fig_common, figstyle, tablesio
 from .fig_common import Provenance, num
 
-FIGURE_ID = "fig3-pe-kinetics"
+FIGURE_ID = "pe-kinetics"
 SCRIPT = f"workflow/scripts/{FIGURE_ID}.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Plasma exchange: fraction removed versus plasma volumes exchanged"

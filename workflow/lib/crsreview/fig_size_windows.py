@@ -1,4 +1,4 @@
-"""Figure 1, "What each technique can remove": size windows of techniques beside mediator sizes.
+"""Figure 2, "What each technique can remove": size windows of techniques beside mediator sizes.
 
 Panel a: cut-offs and size windows stated for each technique (purification_methods, property
 cutoff_kda or size_window_kda). Panel b: molecular weights of the mediators (mediators.csv), one
@@ -21,7 +21,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullForma
 from . import fig_common, figstyle, tablesio
 from .fig_common import Provenance, num
 
-FIGURE_ID = "fig1-size-windows"
+FIGURE_ID = "size-windows"
 SCRIPT = f"workflow/scripts/{FIGURE_ID}.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "What each technique can remove"
@@ -74,7 +74,7 @@ QUALIFIER_LABELS = {
 
 NOT_SIZE_REASONS = {
     "clearance_ml_min": "clearance depends on blood and effluent flows; not a size property",
-    "removal_fraction": "removal fraction depends on time, dose and circuit (TPE values are in fig3-pe-kinetics)",
+    "removal_fraction": "removal fraction depends on time, dose and circuit (TPE values are in pe-kinetics)",
     "qualitative": "non-numeric finding (kept for the text)",
     "pore_nm": "pore size in nm is not a molecular weight",
     "albumin_loss_g": "operating property, not a size property",

@@ -1,4 +1,4 @@
-"""Figure 2, "CAR-T CRS versus viral CRS": blood cytokine levels by syndrome.
+"""Figure 4, "CAR-T CRS versus viral CRS": blood cytokine levels by syndrome.
 
 One panel per analyte (forest-plot style): one row per reported group, the value in canonical
 units (pg/mL; ferritin ng/mL) on a log axis, the interval as a line (IQR thick, 95% CI thin,
@@ -19,7 +19,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullForma
 from . import fig_common, figstyle, tablesio
 from .fig_common import Provenance, num
 
-FIGURE_ID = "fig2-syndrome-cytokines"
+FIGURE_ID = "syndrome-cytokines"
 SCRIPT = f"workflow/scripts/{FIGURE_ID}.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "CAR-T CRS versus viral CRS: cytokine levels by syndrome"

@@ -4,7 +4,7 @@ Templates never hold results. They call:
 - ``n("key")`` -> the ledger entry's text as a link to its appendix row (tooltip: formula);
 - ``has("key")`` / ``ok("key")`` / ``value("key")`` -> conditions on the ledger, so a claim the
   data stop supporting changes or disappears by itself;
-- ``cite("a; b")``, ``figure("fig1-size-windows", "caption")``, ``table("table1-cases")``.
+- ``cite("a; b")``, ``figure("size-windows", "caption")``, ``table("table1-cases")``.
 In the abstract and conclusion (``HEADLINE_SECTIONS``) ``n`` refuses entries that rest on
 unverified facts.
 """
@@ -48,6 +48,7 @@ class Context:
     section: str = ""
     used: dict[str, list[str]] = field(default_factory=dict)  # key -> sections using it
     figures_used: list[str] = field(default_factory=list)
+    figure_numbers: dict[str, int] = field(default_factory=dict)
     tables_used: list[str] = field(default_factory=list)
 
     @property
@@ -98,13 +99,21 @@ class Context:
             return f"⟦table {name}⟧"
         return f"{self.tables_md[name].rstrip()}\n\n[Data provenance of this table](#prov-{name})\n"
 
+    def figref(self, name: str) -> str:
+        """'Figure N', numbered in the order the figures are placed in the text."""
+        if name not in self.figures_meta:
+            raise ManuscriptError(f"section {self.section!r} refers to unknown figure {name!r}")
+        return f"Figure {self.figure_numbers.get(name, 0)}"
+
     def figure(self, name: str, caption: str) -> str:
         if name not in self.figures_meta:
             raise ManuscriptError(f"section {self.section!r} includes unknown figure {name!r}")
-        self.figures_used.append(name)
+        if name not in self.figures_used:
+            self.figures_used.append(name)
         if self.audit:
             return f"⟦figure {name}⟧ {caption}"
-        return f"![{caption} [Data provenance](#prov-{name}).](figures/{name}.svg){{#fig-{name} width=100%}}"
+        label = self.figref(name)
+        return f"![{label}. {caption} [Data provenance](#prov-{name}).](figures/{name}.svg){{#fig-{name} width=100%}}"
 
 
 def environment(template_dir: Path) -> jinja2.Environment:
@@ -123,15 +132,26 @@ def section_name(template: str) -> str:
     return re.sub(r"^\d+[-.]", "", template).removesuffix(".md.j2")
 
 
-def render_sections(template_dir: Path, ctx: Context) -> list[tuple[str, str]]:
-    env = environment(template_dir)
+def _render_once(env: jinja2.Environment, names: list[str], ctx: Context) -> list[tuple[str, str]]:
     out = []
-    for name in sorted(p.name for p in Path(template_dir).glob("*.md.j2")):
+    for name in names:
         ctx.section = section_name(name)
-        fns = {k: getattr(ctx, k) for k in ("n", "has", "ok", "value", "cite", "table", "figure")}
+        fns = {k: getattr(ctx, k) for k in ("n", "has", "ok", "value", "cite", "table", "figure", "figref")}
         text = env.get_template(name).render(**fns, config=ctx.config, paper=ctx.config["paper"])
         out.append((name, text))
     return out
+
+
+def render_sections(template_dir: Path, ctx: Context) -> list[tuple[str, str]]:
+    """Render every section; twice, so figures are numbered in the order they are placed."""
+    env = environment(template_dir)
+    names = sorted(p.name for p in Path(template_dir).glob("*.md.j2"))
+    _render_once(env, names, ctx)
+    ctx.figure_numbers = {name: i for i, name in enumerate(ctx.figures_used, start=1)}
+    ctx.used.clear()
+    ctx.figures_used.clear()
+    ctx.tables_used.clear()
+    return _render_once(env, names, ctx)
 
 
 def front_matter(config: dict) -> str:

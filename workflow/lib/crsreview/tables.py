@@ -73,17 +73,15 @@ def cases_table(cases, facts) -> Table:
         "extracorporeal purification, as extracted. NR = not reported in the accessible text; – = not "
         "applicable or not extracted.",
         [
-            "Case",
+            "Case (source)",
             "Context",
             "Modality",
             "n",
-            "Age (years)",
-            "Sex",
+            "Age (y), sex",
             "CRS grade (max)",
             "PE sessions",
             "Volume/session (mL)",
             "Outcome",
-            "Source",
         ],
     )
     for c in sorted(cases, key=lambda r: (r["context"], r["modality_group"] != "PE", r["case_id"])):
@@ -118,12 +116,12 @@ def cases_table(cases, facts) -> Table:
                 "source_id": c["source_id"],
             },
             [
-                mdtext.escape(c["case_id"]),
+                f"{mdtext.escape(c['case_id'])} {mdtext.cite(c['source_id'])}",
                 mdtext.escape(c["context"]),
                 mdtext.escape(c["modalities"].replace(";", ", ")),
                 mdtext.escape(c["n"]),
-                *cells_md,
-                mdtext.cite(c["source_id"]),
+                f"{cells_md[0]}, {cells_md[1]}",
+                *cells_md[2:],
             ],
             fids,
             [c["source_id"]],
@@ -272,12 +270,24 @@ def sources_table(sources) -> Table:
         "tbl-sources",
         "Sources: type, what was accessible, quality and bibliographic fields not verified "
         "(recalled rather than seen).",
-        ["Source", "Type", "Access", "Quality", "Unverified bibliographic fields", "Facts"],
+        ["Source", "Ref.", "Type", "Access", "Quality", "Unverified bibliographic fields", "Facts"],
     )
     for s in sources:
         t.add(
-            {k: s[k] for k in ("source_id", "type", "access", "quality", "biblio_unverified", "n_facts")},
+            {
+                k: s[k]
+                for k in (
+                    "source_id",
+                    "citation",
+                    "type",
+                    "access",
+                    "quality",
+                    "biblio_unverified",
+                    "n_facts",
+                )
+            },
             [
+                mdtext.escape(s["citation"]),
                 mdtext.cite(s["source_id"]),
                 mdtext.escape(s["type"]),
                 mdtext.escape(s["access"].replace(";", ", ")),
@@ -291,7 +301,22 @@ def sources_table(sources) -> Table:
     return t
 
 
+LABELS = {
+    "table1-cases": "Table 1",
+    "table2-methods": "Table 2",
+    "table3-syndromes": "Table 3",
+    "tableS1-sources": "Table S1",
+}
+
+
 def build_all(tables: dict[str, list[dict]], ledger: dict) -> dict[str, Table]:
+    built = _build(tables, ledger)
+    for name, t in built.items():
+        t.caption = f"{LABELS[name]}. {t.caption}"
+    return built
+
+
+def _build(tables: dict[str, list[dict]], ledger: dict) -> dict[str, Table]:
     return {
         "table1-cases": cases_table(tables["cases"], tables["facts"]),
         "table2-methods": methods_table(tables["purification_methods"]),

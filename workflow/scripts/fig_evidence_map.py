@@ -6,7 +6,10 @@ sm = snakemake  # injected by Snakemake
 runner.run(
     sm.log[0],
     lambda: fig_evidence_map.make(
-        dict(sm.input.items()), dict(sm.output.items()), sm.params.dpi, sm.params.hashsalt
+        {k: v for k, v in sm.input.items() if k != "code"},
+        dict(sm.output.items()),
+        sm.params.dpi,
+        sm.params.hashsalt,
     ),
     sm.rule,
 )
