@@ -7,6 +7,7 @@ copy B is built at another path with --cores 4, another hash seed and no network
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -143,3 +144,16 @@ def test_markup_in_data_renders_inert(built_a, tmp_path):
     assert "<script>window.__crsreview_injected" not in html  # ... but not as markup
     assert "<img src=x" not in html and 'href="https://example.org"' not in html
     assert "&lt;script&gt;window.__crsreview_injected" in html
+
+
+def test_edited_extraction_reruns_only_what_depends_on_it(built_a, tmp_path):
+    repo = copy_built(built_a, tmp_path / "repo")
+    path = repo / "data/raw/extractions/xiao2019.yaml"
+    path.write_text(path.read_text().replace("locator: title\n", "locator: title (main title)\n", 1))
+    result = snakemake(repo, "--dry-run", "--quiet", "rules")
+    planned = set(re.findall(r"^(\w+)\s+\d+$", result.stdout, re.M))
+    assert {"validate", "clean_extractions", "facts", "ledger"} <= planned, result.stdout
+    assert not planned & {"clean_reference", "fig_size_windows", "fig_syndrome_cytokines"}, planned
+    run = snakemake(repo)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "title (main title)" in (repo / "data/processed/facts.csv").read_text()

@@ -48,6 +48,10 @@ SETTING_STYLE = {
 OTHER_SETTING = {"colour": figstyle.GREY, "marker": "^", "label": "setting not stated or other"}
 
 
+# Above this many CAR-T PE entries the regimens are counted, not listed one by one.
+MAX_LISTED = 8
+
+
 def model(v: float) -> float:
     """Fraction of an intravascular solute removed after V plasma volumes (first order)."""
     return 1.0 - math.exp(-v)
@@ -290,6 +294,8 @@ def make(
                 zorder=5,
                 linestyle="none",
             )
+            if len(regimens) > MAX_LISTED:
+                continue
             ax.annotate(
                 rg.case["case_id"],
                 xy=(rg.dose, model(rg.dose)),
@@ -328,11 +334,21 @@ def make(
     tax = fig.add_subplot(gs[1])
     tax.axis("off")
     lines = ["CAR-T cases treated with PE (cases.csv):"]
-    for rg in regimens:
-        where = f"placed at {rg.dose:.2f} PV" if rg.dose is not None else rg.reason
-        lines.append(
-            textwrap.fill(f"• {rg.case['case_id']}: {rg.text}; {where}", 78, subsequent_indent="   ")
-        )
+    if len(regimens) <= MAX_LISTED:
+        for rg in regimens:
+            where = f"placed at {rg.dose:.2f} PV" if rg.dose is not None else rg.reason
+            lines.append(
+                textwrap.fill(f"• {rg.case['case_id']}: {rg.text}; {where}", 78, subsequent_indent="   ")
+            )
+    else:
+        # Many entries (a complete extraction): count them; the sidecar lists each one.
+        placed = sum(rg.dose is not None for rg in regimens)
+        reasons: dict[str, int] = {}
+        for rg in regimens:
+            if rg.dose is None:
+                reasons[rg.reason] = reasons.get(rg.reason, 0) + 1
+        lines.append(f"• {len(regimens)} entries; {placed} placed on the curve (listed in the sidecar)")
+        lines += [f"• {k} entries {why}" for why, k in sorted(reasons.items())]
     no_dose = sorted(
         i for (what, why), items in prov.skipped.items() if what == "TPE removal fraction" for i in items
     )

@@ -60,8 +60,12 @@ def read_text(path: Path, problems: Collector, name: str) -> str | None:
     return text
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate mapping keys (PyYAML silently keeps the last one)."""
+# libyaml's C parser is ~4x faster than the pure-Python one on large extraction files.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_BaseLoader):
+    """Safe loader that rejects duplicate mapping keys (PyYAML silently keeps the last one)."""
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:

@@ -315,11 +315,14 @@ def load_raw(
     schemas_dir: Path,
     vocab_path: Path,
     root: Path | None = None,
+    check: bool = True,
 ) -> RawData:
     """Read and check raw inputs; raise InputError listing all problems.
 
     `raw` is a data/raw folder (everything) or a RawPaths naming the files of one step.
     references.json and sources.csv are always read: every cross-reference needs them.
+    `check=False` only parses (the cleaning steps run after the validation gate has passed);
+    syntax and encoding problems are still raised.
     """
     paths = raw if isinstance(raw, RawPaths) else RawPaths.from_dir(raw)
     schemas_dir = Path(schemas_dir)
@@ -406,6 +409,9 @@ def load_raw(
         data.checked_files.append(name)
         doc = files.read_yaml(path, problems, name)
         if doc is None:
+            continue
+        if not check:
+            data.extractions[name] = doc
             continue
         before = len(problems.problems)
         _schema_problems(ext_schema, doc, problems, name, _extraction_record)
