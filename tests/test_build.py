@@ -157,3 +157,21 @@ def test_edited_extraction_reruns_only_what_depends_on_it(built_a, tmp_path):
     run = snakemake(repo)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "title (main title)" in (repo / "data/processed/facts.csv").read_text()
+
+
+def test_pdf_has_title_and_references_html_loads_nothing_remote(built_a):
+    import yaml
+    from pypdf import PdfReader
+
+    from crsreview.render import find_remote_references
+
+    config = yaml.safe_load((built_a / "config/config.yaml").read_text())
+    text = " ".join(
+        page.extract_text() for page in PdfReader(built_a / "manuscript/build/manuscript.pdf").pages
+    )
+    flat = " ".join(text.replace("-\n", "").split())
+    assert " ".join(config["paper"]["title"].split()[:6]) in flat
+    assert "References" in flat and "Front Immunol" in flat  # the reference list is rendered
+    html = (built_a / "manuscript/build/manuscript.html").read_text()
+    assert find_remote_references(html) == []
+    assert not re.search(r"""<(?:img|script|link)[^>]+(?:src|href)=["']https?://""", html)

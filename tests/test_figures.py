@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -327,6 +328,205 @@ def test_outcome_text_uses_death_count_for_cohorts():
     )
 
 
+# SYNTHETIC case entries (not real data): enough of them to switch the evidence map to its
+# aggregated mode. Contexts, technique groups and kinds cycle; flags and NR entries follow i.
+_SYN_CONTEXTS = ("covid-19", "car-t")
+_SYN_GROUPS = ("adsorption", "PE", "HF/HDF")
+
+
+def _synthetic_cases(n: int) -> tuple[list[dict], dict[str, dict]]:
+    """SYNTHETIC case rows and facts (by fact_id) for the evidence map; none describes a patient."""
+    cases, facts = [], {}
+
+    def fact(fid, flag="seen"):
+        facts[fid] = {"fact_id": fid, "flag": flag}
+
+    for i in range(n):
+        cid = f"synthetic-{i:04d}"
+        kind = "cohort" if i % 5 == 0 else "patient"
+        group = _SYN_GROUPS[i % 3]
+        cases.append(
+            {
+                "case_id": cid,
+                "source_id": "synthetic2099",
+                "kind": kind,
+                "n": "12" if kind == "cohort" else "1",
+                "context": _SYN_CONTEXTS[i % 2],
+                "modality_group": group,
+                "modalities": {"PE": "TPE", "HF/HDF": "HF", "adsorption": "HA330"}[group],
+                "crs_grade_max": "3",
+                "deaths": "2" if kind == "cohort" else "",
+                "outcome_status": "alive (SYNTHETIC)",
+            }
+        )
+        if kind == "cohort":
+            fact(f"{cid}.age_years_median")  # a cohort summary only
+            fact(f"{cid}.deaths")
+        else:
+            fact(f"{cid}.age_years")
+        fact(f"{cid}.sex", "unverified" if i % 4 == 0 else "seen")
+        if i % 7 == 0:
+            fact(f"{cid}.nr.disease", "not_reported")
+        fact(f"{cid}.crs_grade_max", "computed")
+        fact(f"{cid}.outcome_status")
+        if i % 11 == 0:
+            fact(f"{cid}.pe_sessions")  # a PE field given for an entry that may not be PE
+    return cases, facts
+
+
+def _grid(cases, facts):
+    return [
+        [fig_evidence_map.availability(c, f, facts)[0] for f in fig_evidence_map.CASE_CORE_FIELDS]
+        for c in cases
+    ]
+
+
+def test_evidence_map_switches_to_aggregated_only_above_max_rows():
+    m = fig_evidence_map
+    assert m.mode_for(0) == m.mode_for(15) == m.mode_for(m.MAX_ROWS) == "per-entry"
+    assert m.mode_for(m.MAX_ROWS + 1) == m.mode_for(2200) == "aggregated"
+    # The largest per-entry map still fits the page, without shrinking rows to the floor.
+    row_h = figstyle.row_height(m.ROW_H, m.MAX_ROWS, m.HEADER_H + m.LEGEND_H, minimum=0.14)
+    assert row_h > 0.14
+    assert m.HEADER_H + m.MAX_ROWS * row_h + m.LEGEND_H <= figstyle.MAX_HEIGHT + 1e-9
+
+
+def test_evidence_map_summary_lookup_with_sorted_ids_matches_the_scan():
+    _, facts = _synthetic_cases(30)  # SYNTHETIC
+    facts["synthetic-0000.age_years_iqr"] = {"fact_id": "synthetic-0000.age_years_iqr", "flag": "seen"}
+    facts["synthetic-00000.age_years_mean"] = {"fact_id": "synthetic-00000.age_years_mean", "flag": "seen"}
+    ids = sorted(facts)
+    case = {"case_id": "synthetic-0000", "kind": "cohort", "modality_group": "PE"}
+    for fname in fig_evidence_map.CASE_CORE_FIELDS:
+        assert fig_evidence_map.availability(case, fname, facts, ids) == fig_evidence_map.availability(
+            case, fname, facts
+        )
+    assert fig_evidence_map.availability(case, "age_years", facts, ids) == (
+        "summary",
+        ["synthetic-0000.age_years_iqr", "synthetic-0000.age_years_median"],
+    )
+
+
+def test_evidence_map_aggregate_groups_in_map_order_with_counts():
+    cases, facts = _synthetic_cases(fig_evidence_map.MAX_ROWS + 20)  # SYNTHETIC, above MAX_ROWS
+    cases = fig_evidence_map.order_cases(cases)
+    grid = _grid(cases, facts)
+    groups = fig_evidence_map.aggregate(cases, grid)
+
+    expected_keys = [
+        (ctx, grp, kind)
+        for ctx in ("car-t", "covid-19")
+        for grp in ("PE", "HF/HDF", "adsorption")
+        for kind in ("patient", "cohort")
+    ]
+    assert [(g.context, g.modality_group, g.kind) for g in groups] == expected_keys
+    assert sorted(cid for g in groups for cid in g.case_ids) == sorted(c["case_id"] for c in cases)
+    fields = list(fig_evidence_map.CASE_CORE_FIELDS)
+    for g in groups:
+        members = [
+            c
+            for c in cases
+            if (c["context"], c["modality_group"], c["kind"]) == (g.context, g.modality_group, g.kind)
+        ]
+        assert g.case_ids == [c["case_id"] for c in members]  # map order within the group
+        ids = [c["case_id"] for c in members]
+        assert g.with_nr == sum(f"{i}.nr.disease" in facts for i in ids)
+        assert g.with_unverified == sum(facts[f"{i}.sex"]["flag"] == "unverified" for i in ids)
+        j = fields.index
+        # age: a value (or, for cohorts, a summary) for every entry
+        assert (g.with_value(j("age_years")), g.applicable(j("age_years"))) == (g.n, g.n)
+        assert g.counts[j("age_years")]["summary"] == (g.n if g.kind == "cohort" else 0)
+        assert g.counts[j("sex")]["unverified"] == g.with_unverified
+        assert g.counts[j("disease")]["nr"] == g.with_nr
+        assert g.with_value(j("disease")) == 0 and g.applicable(j("disease")) == g.n
+        # deaths: only cohorts; PE fields: PE entries, plus any entry that reports one anyway
+        assert g.applicable(j("deaths")) == (g.n if g.kind == "cohort" else 0)
+        pe_values = sum(f"{i}.pe_sessions" in facts for i in ids)
+        assert g.with_value(j("pe_sessions")) == pe_values
+        assert g.applicable(j("pe_sessions")) == (g.n if g.modality_group == "PE" else pe_values)
+        assert g.applicable(j("pe_start_day")) == (g.n if g.modality_group == "PE" else 0)
+        assert g.patients == (12.0 * g.n if g.kind == "cohort" else g.n)
+    assert sum(g.n for g in groups) == len(cases)
+
+
+def test_evidence_map_labels_fit_or_split():
+    m = fig_evidence_map
+    size, split = m.fit_labels(["3/12", "0/1"], m.AGG_CELL_W)
+    assert not split and 4.5 <= size <= 5.5
+    size, split = m.fit_labels(["2185/2185"], m.AGG_CELL_W - 0.024)
+    assert split and size >= 3.5
+    assert m.share_text(2185, 2185, split) == "2185/\n2185" and m.share_text(3, 12) == "3/12"
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+SYNTHETIC_SIZES = (fig_evidence_map.MAX_ROWS, fig_evidence_map.MAX_ROWS + 1, 2200)
+
+_SYNTHETIC_RENDER = """
+import sys
+from pathlib import Path
+from crsreview import fig_evidence_map
+for d in sys.argv[1:]:
+    files = {ext: Path(d, f"evidence-map.{ext}") for ext in ("svg", "png", "json")}
+    fig_evidence_map.make({"cases": Path(d, "cases.csv"), "facts": Path(d, "facts.csv")}, files, 40, "test")
+"""
+
+
+@pytest.fixture(scope="module")
+def synthetic_maps(tmp_path_factory) -> Path:
+    """SYNTHETIC evidence maps at and above MAX_ROWS, drawn in a separate interpreter.
+
+    (Rendering here would change this process's heap, and with it the last bits of the
+    constrained-layout solution that the byte-identity test below compares across processes.)
+    """
+    root = tmp_path_factory.mktemp("synthetic-maps")
+    for n in SYNTHETIC_SIZES:
+        cases, facts = _synthetic_cases(n)
+        _write_csv(root / f"n{n}" / "cases.csv", cases)
+        _write_csv(root / f"n{n}" / "facts.csv", list(facts.values()))
+    result = subprocess.run(
+        [sys.executable, "-c", _SYNTHETIC_RENDER, *(f"n{n}" for n in SYNTHETIC_SIZES)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "workflow" / "lib")},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root
+
+
+@pytest.mark.parametrize("n", SYNTHETIC_SIZES)
+def test_evidence_map_renders_per_entry_up_to_max_rows_then_aggregated(synthetic_maps, n):
+    cases, facts = _synthetic_cases(n)  # SYNTHETIC
+    out = synthetic_maps / f"n{n}"
+    doc = json.loads((out / "evidence-map.json").read_text(encoding="utf-8"))
+    # Every entry's facts are cited (here: all of them, as every synthetic fact is a core field).
+    assert doc["fact_ids"] == sorted(facts)
+    assert doc["source_ids"] == ["synthetic2099"]
+    assert doc["cell_counts"]["nr"] == sum(1 for f in facts if ".nr." in f)
+    assert doc["outputs"]["svg"] == "evidence-map.svg" and (out / "evidence-map.svg").stat().st_size
+    png = (out / "evidence-map.png").read_bytes()
+    assert png[12:16] == b"IHDR" and int.from_bytes(png[20:24], "big") / 40 <= figstyle.MAX_HEIGHT + 0.05
+    if n <= fig_evidence_map.MAX_ROWS:
+        assert "mode" not in doc and doc["title"] == fig_evidence_map.TITLE
+        assert doc["rows"] == [c["case_id"] for c in fig_evidence_map.order_cases(cases)]
+        return
+    assert doc["mode"] == "aggregated" and doc["n_entries"] == n
+    assert doc["title"] == fig_evidence_map.AGGREGATED_TITLE
+    assert doc["max_rows"] == fig_evidence_map.MAX_ROWS
+    assert any(isinstance(t, str) and "aggregated" in t and f"{n} case entries" in t for t in doc["notes"])
+    assert len(doc["rows"]) == len(doc["groups"]) == 12
+    assert sorted(cid for g in doc["groups"] for cid in g["case_ids"]) == sorted(c["case_id"] for c in cases)
+    assert sum(g["n_entries"] for g in doc["groups"]) == n
+
+
 def test_sidecar_is_sorted_relative_and_rejects_outside_paths(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "in.csv").write_text("a\n1\n", encoding="utf-8")
@@ -402,39 +602,44 @@ for name, spec in __import__("json").loads(sys.argv[1]).items():
 """
 
 
+def _render_in_fresh_processes(processed: Path, out: str, seed: str) -> None:
+    """Draw each figure in its own new interpreter, as the build's figure jobs do.
+
+    (Drawing several figures in one process can shift clip-path ids in size-windows.svg: its
+    automatic layout depends on float rounding that varies with the process's history.)
+    """
+    build = yaml.safe_load((processed / "config" / "config.yaml").read_text(encoding="utf-8"))["build"]
+    for name, (_, tables) in MODULES.items():
+        spec = {
+            name: {
+                "inputs": _inputs(tables),
+                "outputs": _outputs(out, name),
+                "dpi": build["png_dpi"],
+                "hashsalt": build["svg_hashsalt"],
+            }
+        }
+        result = subprocess.run(
+            [sys.executable, "-c", _SUBPROCESS_RENDER, json.dumps(spec)],
+            cwd=processed,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+
+
 @pytest.fixture(scope="module")
 def rendered(processed) -> Path:
-    """Render A: every figure drawn in this process into <repo>/out-a."""
-    build = yaml.safe_load((processed / "config" / "config.yaml").read_text(encoding="utf-8"))["build"]
-    cwd = Path.cwd()
-    os.chdir(processed)
-    try:
-        for name, (module, tables) in MODULES.items():
-            module.make(_inputs(tables), _outputs("out-a", name), build["png_dpi"], build["svg_hashsalt"])
-    finally:
-        os.chdir(cwd)
+    """Render A: every figure drawn in a fresh process (hash seed 1) into <repo>/out-a."""
+    _render_in_fresh_processes(processed, "out-a", "1")
     return processed
 
 
 def test_figures_are_byte_identical_across_processes(rendered):
     processed = rendered
-    build = yaml.safe_load((processed / "config" / "config.yaml").read_text(encoding="utf-8"))["build"]
-    dpi, salt = build["png_dpi"], build["svg_hashsalt"]
-    # Render B in a fresh interpreter with another hash seed.
-    specs = {
-        name: {"inputs": _inputs(tables), "outputs": _outputs("out-b", name), "dpi": dpi, "hashsalt": salt}
-        for name, (_, tables) in MODULES.items()
-    }
-    seed = "7" if os.environ.get("PYTHONHASHSEED") != "7" else "8"
-    result = subprocess.run(
-        [sys.executable, "-c", _SUBPROCESS_RENDER, json.dumps(specs)],
-        cwd=processed,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONHASHSEED": seed},
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    # Render B: fresh interpreters again, another hash seed.
+    _render_in_fresh_processes(processed, "out-b", "7")
 
     known_facts = {r["fact_id"] for r in tablesio.read(processed / PROCESSED / "facts.csv")}
     for name in MODULES:

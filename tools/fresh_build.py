@@ -50,7 +50,7 @@ def build(
 ) -> subprocess.CompletedProcess:
     """Run Snakemake in `dest` with this repository's environment."""
     env = {**os.environ, "PYTHONHASHSEED": hashseed, **(extra_env or {})}
-    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--quiet", "all", *(targets or [])]
+    cmd = [sys.executable, "-m", "snakemake", *(targets or []), "--cores", str(cores), "--quiet", "all"]
     return subprocess.run(cmd, cwd=dest, env=env, capture_output=True, text=True)
 
 

@@ -21,7 +21,7 @@ LEDGER = "data/processed/numbers.json"
 
 def build_ledger(tree: Path) -> dict:
     subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet", LEDGER], cwd=tree, check=True
+        [sys.executable, "-m", "snakemake", LEDGER, "--cores", "2", "--quiet", "all"], cwd=tree, check=True
     )
     return json.loads((tree / LEDGER).read_text(encoding="utf-8"))["numbers"]
 

@@ -710,20 +710,19 @@ def mediator_sizes(L: Ledger, mediators, methods, fact_index) -> None:
     for r in mediators:
         for col in ("mw_kda", "mw_kda_low", "mw_kda_high"):
             if r[col]:
-                by.setdefault(r["mediator"], []).append((float(r[col]), f"{r['row_id']}.{col}"))
+                by.setdefault(r["mediator"], []).append((float(r[col]), f"{r['row_id']}.{col}", r[col]))
     for med, vals in sorted(by.items()):
-        lo, hi = min(v for v, _ in vals), max(v for v, _ in vals)
-        text = (
-            f"{numfmt.significant(lo, 3)} kDa"
-            if lo == hi
-            else f"{numfmt.significant(lo, 3)}–{numfmt.significant(hi, 3)} kDa"
-        )
+        # Print the extremes as the sources printed them (no added or dropped digits).
+        lo_v, _, lo_text = min(vals)
+        hi_v, _, hi_text = max(vals)
+        lo, hi = lo_v, hi_v
+        text = f"{lo_text} kDa" if lo == hi else f"{lo_text}–{hi_text} kDa"
         L.add(
             f"mw.{slug(med)}.range",
             [lo, hi],
             text,
             "min-max over all forms and sources",
-            facts=[f for _, f in vals],
+            facts=[f for _, f, _ in vals],
             fact_index=fact_index,
             unit="kDa",
         )

@@ -22,7 +22,7 @@ from . import fig_common, figstyle, tablesio
 from .fig_common import Provenance, num
 
 FIGURE_ID = "pe-kinetics"
-SCRIPT = f"workflow/scripts/{FIGURE_ID}.py"
+SCRIPT = "workflow/scripts/fig_pe_kinetics.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Plasma exchange: fraction removed versus plasma volumes exchanged"
 MAX_PV = 3.0

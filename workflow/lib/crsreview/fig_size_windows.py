@@ -22,7 +22,7 @@ from . import fig_common, figstyle, tablesio
 from .fig_common import Provenance, num
 
 FIGURE_ID = "size-windows"
-SCRIPT = f"workflow/scripts/{FIGURE_ID}.py"
+SCRIPT = "workflow/scripts/fig_size_windows.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "What each technique can remove"
 XLIM = (0.03, 2000.0)

@@ -20,7 +20,7 @@ from . import fig_common, figstyle, tablesio
 from .fig_common import Provenance, num
 
 FIGURE_ID = "syndrome-cytokines"
-SCRIPT = f"workflow/scripts/{FIGURE_ID}.py"
+SCRIPT = "workflow/scripts/fig_syndrome_cytokines.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "CAR-T CRS versus viral CRS: cytokine levels by syndrome"
 

@@ -47,3 +47,10 @@ def parse(text: str) -> float:
     """Inverse of the formatters above (for tests and the audit): '1,245' -> 1245.0, '63.2%' -> 63.2."""
     cleaned = text.replace(",", "").replace("%", "").replace("-fold", "").strip()
     return float(cleaned)
+
+
+def plain(x: float) -> str:
+    """A measured value as the sources print it: no padding zeros (19, 17.3, 66.439)."""
+    if not math.isfinite(x):
+        raise ValueError(f"cannot format non-finite {x!r}")
+    return f"{x:.6g}"
