@@ -158,6 +158,10 @@ def unverified_handle(marker: str = "o") -> Line2D:
 def save(fig, svg: Path, png: Path, dpi: int) -> None:
     """Write SVG and PNG without run-dependent metadata (atomically), then close the figure."""
     try:
+        # Lay the figure out once and freeze it: otherwise each savefig re-runs the layout
+        # engine (about a second per save for the larger figures), and SVG and PNG share it.
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
         with files.atomic_path(Path(svg)) as tmp:
             # "Date": None drops the dc:date element matplotlib writes by default.
             fig.savefig(tmp, format="svg", metadata={"Date": None})

@@ -128,7 +128,40 @@ def cases_table(cases, facts) -> Table:
         )
     if any(UNVERIFIED_MARK in cell for row in t.md_rows for cell in row):
         t.notes.append(UNVERIFIED_NOTE)
+    if len(t.md_rows) > MAX_MANUSCRIPT_ROWS:
+        _summarise_cases(t, cases)
     return t
+
+
+# A complete extraction can hold thousands of entries: above this many, the manuscript shows
+# Table 1 by group and the per-entry table stays in table1-cases.csv.
+MAX_MANUSCRIPT_ROWS = 60
+
+
+def _summarise_cases(t: Table, cases) -> None:
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    for c in cases:
+        groups.setdefault((c["context"], c["modality_group"], c["kind"]), []).append(c)
+    t.columns = ["Context", "Technique group", "Kind", "Entries", "Patients", "Outcome reported", "Sources"]
+    t.md_rows = []
+    for (context, group, kind), rows in sorted(groups.items()):
+        outcome = sum(r["outcome_status"] not in ("", NR) for r in rows)
+        sources = sorted({r["source_id"] for r in rows})
+        t.md_rows.append(
+            [
+                mdtext.escape(context),
+                mdtext.escape(group),
+                mdtext.escape(kind),
+                str(len(rows)),
+                str(sum(int(r["n"]) for r in rows)),
+                str(outcome),
+                mdtext.cite(sources[:6]) + (f" and {len(sources) - 6} more" if len(sources) > 6 else ""),
+            ]
+        )
+    t.caption += (
+        f" Summarised by group ({len(cases)} entries); one row per entry is in "
+        "manuscript/tables/table1-cases.csv."
+    )
 
 
 def _num_text(r: dict) -> str:
