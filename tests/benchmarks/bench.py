@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import platform
 import re
@@ -80,6 +81,16 @@ def fresh(tmp: Path, name: str, cases: int | None = None) -> Path:
     return repo
 
 
+def job_profile(repo: Path) -> list[tuple[str, float]]:
+    """Per-job wall time of the build in `repo`, from Snakemake's own metadata, longest first."""
+    times: dict[str, float] = {}
+    for f in (repo / ".snakemake" / "metadata").iterdir():
+        meta = json.loads(f.read_text())
+        if meta.get("rule") and meta.get("starttime") and meta.get("endtime"):
+            times.setdefault(meta["rule"], meta["endtime"] - meta["starttime"])
+    return sorted(times.items(), key=lambda kv: -kv[1])
+
+
 def jobs_run(output: str) -> list[str]:
     return sorted(set(re.findall(r"^\s*(?:localrule|rule) (\w+):", output, re.M)))
 
@@ -108,6 +119,18 @@ def bench(runs: int, tmp: Path) -> list[dict]:
         clean.append(s)
         mem.append(rss)
     add("clean build (real data)", clean)
+    for rule, seconds in job_profile(tmp / f"clean{runs - 1}"):
+        rows.append(
+            {
+                "measure": f"  job {rule}",
+                "median": round(seconds, 2),
+                "min": "",
+                "max": "",
+                "runs": 1,
+                "unit": "s",
+                "note": "job wall time, last clean build (cores shared)",
+            }
+        )
     add("clean build peak RSS", mem, "MiB", "largest single process")
     repo = tmp / "clean0"
     add("no-op snakemake", [measure(SNAKEMAKE, repo)[0] for _ in range(runs)])

@@ -258,6 +258,28 @@ def pe_cytokine_data(L: Ledger, cases, measurements, fact_index) -> None:
         )
 
 
+def _value_and_interval(L: Ledger, prefix: str, stat: str, interval: str, interval_name: str, r, fact_index):
+    """Two entries for one reported group: the statistic and its interval, as printed."""
+    L.add(
+        f"{prefix}.{stat}",
+        float(r["value"]),
+        f"{r['value']} {r['unit']}",
+        f"{r['statistic'].replace('_', ' ')} ({r['interval']} {r['lower']}-{r['upper']}), n = {r['n']}",
+        facts=[f"{r['row_id']}.value"],
+        fact_index=fact_index,
+        unit=r["unit"],
+    )
+    L.add(
+        f"{prefix}.{interval}",
+        f"{r['lower']}-{r['upper']}",
+        f"{r['lower']}–{r['upper']}",
+        f"{interval_name} as reported",
+        facts=[f"{r['row_id']}.lower", f"{r['row_id']}.upper"],
+        fact_index=fact_index,
+        unit=r["unit"],
+    )
+
+
 def syndrome_comparison(L: Ledger, syndrome_rows, fact_index) -> None:
     """Hong CAR-T vs COVID-19 medians and ratios; Leisman pooled IL-6 by syndrome."""
     hong = [
@@ -274,24 +296,7 @@ def syndrome_comparison(L: Ledger, syndrome_rows, fact_index) -> None:
             continue
         a = slug(analyte)
         for side, r in sorted(group.items()):
-            L.add(
-                f"hong.{a}.{side}.median",
-                float(r["value"]),
-                f"{r['value']} {r['unit']}",
-                f"median ({r['interval']} {r['lower']}-{r['upper']}), n = {r['n']}",
-                facts=[f"{r['row_id']}.value"],
-                fact_index=fact_index,
-                unit=r["unit"],
-            )
-            L.add(
-                f"hong.{a}.{side}.iqr",
-                f"{r['lower']}-{r['upper']}",
-                f"{r['lower']}–{r['upper']}",
-                "interquartile range as reported",
-                facts=[f"{r['row_id']}.lower", f"{r['row_id']}.upper"],
-                fact_index=fact_index,
-                unit=r["unit"],
-            )
+            _value_and_interval(L, f"hong.{a}.{side}", "median", "iqr", "interquartile range", r, fact_index)
         ratio = float(group["cart"]["value_canonical"]) / float(group["covid"]["value_canonical"])
         L.add(
             f"hong.{a}.ratio",
@@ -331,23 +336,7 @@ def syndrome_comparison(L: Ledger, syndrome_rows, fact_index) -> None:
     covid = next((r for r in leisman if r["syndrome"] == "COVID-19"), None)
     for r in leisman:
         s = slug(r["syndrome"])
-        L.add(
-            f"leisman.il_6.{s}.mean",
-            float(r["value"]),
-            f"{r['value']} {r['unit']}",
-            f"pooled mean IL-6 ({r['interval']} {r['lower']}-{r['upper']}), n = {r['n']}",
-            facts=[f"{r['row_id']}.value"],
-            fact_index=fact_index,
-            unit=r["unit"],
-        )
-        L.add(
-            f"leisman.il_6.{s}.ci",
-            f"{r['lower']}-{r['upper']}",
-            f"{r['lower']}–{r['upper']}",
-            "95% confidence interval as reported",
-            facts=[f"{r['row_id']}.lower", f"{r['row_id']}.upper"],
-            fact_index=fact_index,
-        )
+        _value_and_interval(L, f"leisman.il_6.{s}", "mean", "ci", "95% confidence interval", r, fact_index)
         if covid is not None and r is not covid:
             ratio = float(r["value"]) / float(covid["value"])
             L.add(
