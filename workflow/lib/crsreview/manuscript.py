@@ -21,6 +21,8 @@ import jinja2
 from . import mdtext
 
 HEADLINE_SECTIONS = ("abstract", "conclusion")
+# Appendix rows list this many input facts; numbers.json keeps every one.
+MAX_FACTS_LISTED = 6
 ANCHOR_PREFIX = "num-"
 
 
@@ -193,9 +195,10 @@ def appendix(ctx: Context, facts: dict, sources: dict) -> str:
     rows = []
     for key in sorted(ctx.used):
         e = ctx.numbers[key]
-        fact_text = "; ".join(_fact_line(f, facts, sources) for f in e["fact_ids"][:12])
-        if len(e["fact_ids"]) > 12:
-            fact_text += f"; and {len(e['fact_ids']) - 12} more (see numbers.json)"
+        shown = e["fact_ids"][:MAX_FACTS_LISTED]
+        fact_text = "; ".join(_fact_line(f, facts, sources) for f in shown)
+        if len(e["fact_ids"]) > len(shown):
+            fact_text += f"; and {len(e['fact_ids']) - len(shown)} more (all in numbers.json)"
         if e["derived_from"]:
             derived = ", ".join(f"[{mdtext.escape(d)}](#{anchor(d)})" for d in e["derived_from"])
             fact_text = (fact_text + "; " if fact_text else "") + f"derived from {derived}"

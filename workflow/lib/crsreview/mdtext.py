@@ -28,7 +28,10 @@ def cite(source_ids: str | list[str]) -> str:
 
 def table(columns: list[str], rows: list[list[str]], caption: str, ident: str) -> str:
     """A pandoc pipe table; cells must already be Markdown (escaped data + citations)."""
-    out = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    # Dash counts set the relative column widths pandoc uses when cells wrap.
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
+    dashes = [min(max(w, 3), 40) for w in widths]
+    out = ["| " + " | ".join(columns) + " |", "|" + "|".join("-" * d for d in dashes) + "|"]
     for row in rows:
         out.append("| " + " | ".join(cell.replace("\n", " ") or " " for cell in row) + " |")
     out.append("")
