@@ -41,22 +41,34 @@ local function read_meta(meta)
   root = pandoc.utils.stringify(meta['typst-root'])
   meta['typst-root'] = nil
 
+  -- Typst set/show rules for the whole document. They go through header-includes here
+  -- because a defaults-file include-in-header would replace these metadata includes.
+  local rules = {
+    -- Tables longer than a page break across pages instead of overflowing the bottom.
+    '#show figure: set block(breakable: true)',
+    '#show table: set text(size: 7.5pt)',
+    -- Captions carry their own "Figure N." / "Table N." labels (numbered by the build in
+    -- the order the text places them), so typst must not add a second number.
+    '#set figure(numbering: none)',
+  }
   if meta.date ~= nil then
     local y, m, d = pandoc.utils.stringify(meta.date):match('^(%d%d%d%d)%-(%d%d)%-(%d%d)$')
     if y then
-      local set = pandoc.RawBlock('typst', string.format(
+      table.insert(rules, string.format(
         '#set document(date: datetime(year: %d, month: %d, day: %d))',
         tonumber(y), tonumber(m), tonumber(d)))
-      local hi = meta['header-includes']
-      if hi == nil then
-        hi = pandoc.MetaList({})
-      elseif pandoc.utils.type(hi) ~= 'List' then
-        hi = pandoc.MetaList({hi})
-      end
-      hi:insert(pandoc.MetaBlocks({set}))
-      meta['header-includes'] = hi
     end
   end
+  local hi = meta['header-includes']
+  if hi == nil then
+    hi = pandoc.MetaList({})
+  elseif pandoc.utils.type(hi) ~= 'List' then
+    hi = pandoc.MetaList({hi})
+  end
+  for _, line in ipairs(rules) do
+    hi:insert(pandoc.MetaBlocks({pandoc.RawBlock('typst', line)}))
+  end
+  meta['header-includes'] = hi
   return meta
 end
 
