@@ -53,10 +53,9 @@ def outcome_class(text: str) -> str:
 
 def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
     all_sources = [s["source_id"] for s in sources]
-    L.add(
+    L.count(
         "sources.count",
-        len(sources),
-        numfmt.count(len(sources)),
+        sources,
         "rows of data/raw/sources.csv",
         source_ids=all_sources,
     )
@@ -75,35 +74,31 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
         for s in sources
         if set(a.strip() for a in s["access"].split(";")) <= {"abstract", "summary"}
     ]
-    L.add(
+    L.count(
         "sources.abstract_only",
-        len(abstract_only),
-        numfmt.count(len(abstract_only)),
+        abstract_only,
         "sources whose access is only abstract and/or summary (no full text, table or figure)",
         source_ids=abstract_only,
     )
     full_text = [s["source_id"] for s in sources if "full-text" in s["access"]]
-    L.add(
+    L.count(
         "sources.full_text",
-        len(full_text),
-        numfmt.count(len(full_text)),
+        full_text,
         "sources read in full text",
         source_ids=full_text,
     )
     unverified_biblio = [s["source_id"] for s in sources if s["biblio_unverified"]]
-    L.add(
+    L.count(
         "sources.biblio_unverified",
-        len(unverified_biblio),
-        numfmt.count(len(unverified_biblio)),
+        unverified_biblio,
         "sources with at least one bibliographic field recalled, not seen",
         source_ids=unverified_biblio,
     )
 
     def case_set(key, rows, formula):
-        L.add(
+        L.count(
             f"cases.{key}.entries",
-            len(rows),
-            numfmt.count(len(rows)),
+            rows,
             f"case entries: {formula}",
             source_ids=sorted({r["source_id"] for r in rows}) or ["zhang2025"],
         )
@@ -135,28 +130,25 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
     case_set("pe_covid", pe_covid, "context = covid-19 and PE")
 
     # Facts and flags
-    L.add(
+    L.count(
         "facts.count",
-        len(facts),
-        numfmt.count(len(facts)),
+        facts,
         "rows of facts.csv (values incl. not-reported)",
         source_ids=sorted({f["source_id"] for f in facts}),
     )
     for flag in ("seen", "computed", "unverified", "not_reported"):
         rows = [f for f in facts if f["flag"] == flag]
-        L.add(
+        L.count(
             f"facts.flag.{flag}",
-            len(rows),
-            numfmt.count(len(rows)),
+            rows,
             f"rows of facts.csv with flag = {flag}",
             source_ids=sorted({f["source_id"] for f in rows}) or ["zhang2025"],
         )
     nr = [f for f in facts if f["table"] == "not_reported"]
     nr_car_t_pe = [f for f in nr if f["case_id"] in {c["case_id"] for c in pe_car_t}]
-    L.add(
+    L.count(
         "facts.not_reported.pe_car_t",
-        len(nr_car_t_pe),
-        numfmt.count(len(nr_car_t_pe)),
+        nr_car_t_pe,
         "fields listed as not reported in CAR-T PE entries",
         facts=[f["fact_id"] for f in nr_car_t_pe],
         fact_index=fact_index,
@@ -172,10 +164,9 @@ def outcomes(L: Ledger, cases, fact_index) -> None:
         classes = Counter(outcome_class(c["outcome_status"]) for c in reported)
         fids = [f"{c['case_id']}.outcome_status" for c in reported]
         base = f"cases.car_t_patients.{slug(group)}"
-        L.add(
+        L.count(
             f"{base}.outcome_reported",
-            len(reported),
-            numfmt.count(len(reported)),
+            reported,
             f"CAR-T patient entries ({group}) with an outcome",
             facts=fids,
             fact_index=fact_index,
@@ -199,10 +190,9 @@ def pe_cytokine_data(L: Ledger, cases, measurements, fact_index) -> None:
     pe_sources = sorted({c["source_id"] for c in cases if c["case_id"] in pe_ids})
     cyto = [m for m in measurements if m["case_id"] in pe_ids and m["analyte"] in CYTOKINES]
     with_any = sorted({m["case_id"] for m in cyto})
-    L.add(
+    L.count(
         "pe.car_t.with_cytokine",
-        len(with_any),
-        numfmt.count(len(with_any)),
+        with_any,
         "CAR-T PE entries with at least one cytokine value",
         facts=[m["fact_id"] for m in cyto],
         fact_index=fact_index,
@@ -214,10 +204,9 @@ def pe_cytokine_data(L: Ledger, cases, measurements, fact_index) -> None:
             rel = {m["relation"] for m in cyto if m["case_id"] == cid and m["analyte"] == analyte}
             if {"pre-purification", "post-purification"} <= rel:
                 pairs.append((cid, analyte))
-    L.add(
+    L.count(
         "pe.car_t.paired_prepost",
-        len(pairs),
-        numfmt.count(len(pairs)),
+        pairs,
         "CAR-T PE (entry, cytokine) pairs with both a pre- and a post-PE value",
         facts=[m["fact_id"] for m in cyto],
         fact_index=fact_index,
@@ -419,36 +408,32 @@ def pe_kinetics(L: Ledger, methods, fact_index) -> None:
             unit="%",
         )
     observed_cyto = [r for r in observed if any(m.strip() in CYTOKINES for m in r["mediator"].split(";"))]
-    L.add(
+    L.count(
         "pe.observed.cytokine_count",
-        len(observed_cyto),
-        numfmt.count(len(observed_cyto)),
+        observed_cyto,
         "removal fractions measured in patients during TPE whose mediator is a cytokine",
         facts=[f"{r['row_id']}.{c}" for r in observed for c in ("value", "lower", "upper") if r[c]],
         fact_index=fact_index,
     )
     counter = [r for r in methods if re.match(r"(COUNTER-EVIDENCE|REBOUND)", r["note"])]
-    L.add(
+    L.count(
         "pm.counter_evidence.count",
-        len(counter),
-        numfmt.count(len(counter)),
+        counter,
         "purification_methods rows whose note starts with COUNTER-EVIDENCE or REBOUND",
         facts=[f"{r['row_id']}.finding" for r in counter],
         fact_index=fact_index,
     )
     counter_pe = [r for r in counter if r["modality"] == "TPE"]
-    L.add(
+    L.count(
         "pm.counter_evidence.tpe_count",
-        len(counter_pe),
-        numfmt.count(len(counter_pe)),
+        counter_pe,
         "of these, rows about TPE",
         facts=[f"{r['row_id']}.finding" for r in counter_pe],
         fact_index=fact_index,
     )
-    L.add(
+    L.count(
         "pe.observed.count",
-        len(observed),
-        numfmt.count(len(observed)),
+        observed,
         "removal fractions measured in patients (purification_methods, TPE, setting = patients)",
         facts=[f"{r['row_id']}.{c}" for r in observed for c in ("value", "lower", "upper") if r[c]],
         fact_index=fact_index,
@@ -576,10 +561,9 @@ def pe_case_details(L: Ledger, cases, measurements, fact_index) -> None:
         for c in pe_car_t
         if fact_index.get(f"{c['case_id']}.pe_start_day", {}).get("flag") in ("seen", "computed")
     ]
-    L.add(
+    L.count(
         "pe.car_t.start_day_seen",
-        len(seen_start),
-        numfmt.count(len(seen_start)),
+        seen_start,
         "CAR-T PE entries whose PE start day was seen (not unverified, not not-reported)",
         facts=[
             f
@@ -672,10 +656,9 @@ def review_cases(L: Ledger, fact_index) -> None:
         derived_from=["review.cases.institutional", "review.cases.literature"],
     )
     nr_inst = sorted(f for f in fact_index if f.startswith("zhang2025-inst.nr."))
-    L.add(
+    L.count(
         "review.cases.institutional.not_reported",
-        len(nr_inst),
-        numfmt.count(len(nr_inst)),
+        nr_inst,
         "fields of the review's institutional cases looked for and not reported (zhang2025-inst.nr.*)",
         facts=nr_inst,
         fact_index=fact_index,

@@ -260,16 +260,22 @@ def make(
     )
 
 
-def _draw_entries(cases: list[dict], grid: list[list[str]], facts_by_id: dict, prov: Provenance):
-    """The per-entry map (one row per case entry); returns the figure."""
+def _canvas(n_rows: int, row_h0: float, header: float, legend: float, minimum: float):
+    """A page-wide figure with one axes in inches (y down): (fig, ax, width, height, row height)."""
     width = figstyle.DOUBLE_COLUMN
-    row_h = figstyle.row_height(ROW_H, len(cases), HEADER_H + LEGEND_H, minimum=0.14)
-    height = HEADER_H + len(cases) * row_h + LEGEND_H
+    row_h = figstyle.row_height(row_h0, n_rows, header + legend, minimum=minimum)
+    height = header + n_rows * row_h + legend
     fig = figstyle.figure(width, height, layout=None)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)
     ax.axis("off")
+    return fig, ax, width, height, row_h
+
+
+def _draw_entries(cases: list[dict], grid: list[list[str]], facts_by_id: dict, prov: Provenance):
+    """The per-entry map (one row per case entry); returns the figure."""
+    fig, ax, width, height, row_h = _canvas(len(cases), ROW_H, HEADER_H, LEGEND_H, minimum=0.14)
     size = figstyle.SMALL_SIZE
 
     # Header: text-column titles and rotated field names above the grid.
@@ -543,14 +549,7 @@ def _group_kind_text(g: Group) -> str:
 
 def _draw_aggregated(cases: list[dict], groups: list[Group]):
     """The aggregated map (one row per group of entries); returns the figure."""
-    width = figstyle.DOUBLE_COLUMN
-    row_h = figstyle.row_height(AGG_ROW_H, len(groups), AGG_HEADER_H + AGG_LEGEND_H, minimum=0.2)
-    height = AGG_HEADER_H + len(groups) * row_h + AGG_LEGEND_H
-    fig = figstyle.figure(width, height, layout=None)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, width)
-    ax.set_ylim(height, 0)
-    ax.axis("off")
+    fig, ax, width, height, row_h = _canvas(len(groups), AGG_ROW_H, AGG_HEADER_H, AGG_LEGEND_H, minimum=0.2)
     size = figstyle.SMALL_SIZE
     nf = len(CASE_CORE_FIELDS)
     share_x = [AGG_GRID_X0 + nf * AGG_CELL_W + AGG_GAP + s * AGG_SHARE_W for s in range(2)]

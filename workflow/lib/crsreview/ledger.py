@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from . import numfmt
+
 HEADLINE_FLAGS = frozenset({"seen", "computed"})
 
 
@@ -78,6 +80,11 @@ class Ledger:
         )
         self.entries[key] = entry
         return entry
+
+    def count(self, key: str, items, formula: str, **kwargs) -> Entry:
+        """An entry whose value is how many `items` there are (text: the formatted count)."""
+        n = len(items)
+        return self.add(key, n, numfmt.count(n), formula, **kwargs)
 
     def check(self, fact_ids: set[str]) -> list[str]:
         """Provenance problems: unknown fact ids, entries resting on nothing."""
