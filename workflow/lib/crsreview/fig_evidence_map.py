@@ -260,6 +260,20 @@ def make(
     )
 
 
+def _technique_legend(fig, present: set[str], loc: str, anchor: tuple[float, float], ncols: int) -> None:
+    """Legend of the technique colour bars: known groups in GROUP_ORDER, then any others sorted."""
+    techniques = [t for t in GROUP_ORDER if t in present] + sorted(present - set(GROUP_ORDER))
+    fig.legend(
+        handles=[Patch(color=figstyle.MODALITY_COLOURS.get(t, figstyle.GREY), label=t) for t in techniques],
+        title="technique group (bar)",
+        loc=loc,
+        bbox_to_anchor=anchor,
+        ncols=ncols,
+        handlelength=1.0,
+        alignment="left",
+    )
+
+
 def _canvas(n_rows: int, row_h0: float, header: float, legend: float, minimum: float):
     """A page-wide figure with one axes in inches (y down): (fig, ax, width, height, row height)."""
     width = figstyle.DOUBLE_COLUMN
@@ -367,17 +381,7 @@ def _draw_entries(cases: list[dict], grid: list[list[str]], facts_by_id: dict, p
         alignment="left",
         columnspacing=1.0,
     )
-    groups = [g for g in GROUP_ORDER if any(c["modality_group"] == g for c in cases)]
-    groups += sorted({c["modality_group"] for c in cases} - set(groups))
-    fig.legend(
-        handles=[Patch(color=figstyle.MODALITY_COLOURS.get(g, figstyle.GREY), label=g) for g in groups],
-        title="technique group (bar)",
-        loc="upper left",
-        bbox_to_anchor=(0.03 / width, legend_top),
-        ncols=2,
-        handlelength=1.0,
-        alignment="left",
-    )
+    _technique_legend(fig, {c["modality_group"] for c in cases}, "upper left", (0.03 / width, legend_top), 2)
     fig.add_artist(leg)
     ax.text(
         0.05,
@@ -752,17 +756,7 @@ def _draw_aggregated(cases: list[dict], groups: list[Group]):
         handleheight=1.0,
         alignment="left",
     )
-    present = [g.modality_group for g in groups]
-    techniques = [t for t in GROUP_ORDER if t in present] + sorted(set(present) - set(GROUP_ORDER))
-    fig.legend(
-        handles=[Patch(color=figstyle.MODALITY_COLOURS.get(t, figstyle.GREY), label=t) for t in techniques],
-        title="technique group (bar)",
-        loc="upper right",
-        bbox_to_anchor=(right / width, legend_top),
-        ncols=1,
-        handlelength=1.0,
-        alignment="left",
-    )
+    _technique_legend(fig, {g.modality_group for g in groups}, "upper right", (right / width, legend_top), 1)
     fig.add_artist(leg)
     ax.text(
         0.05,
