@@ -10,7 +10,7 @@ import math
 import re
 from collections import Counter
 
-from . import numfmt
+from . import numfmt, supersede
 from .ledger import Ledger
 
 CYTOKINES = frozenset(
@@ -679,7 +679,7 @@ def review_cases(L: Ledger, fact_index) -> None:
 def mediator_sizes(L: Ledger, mediators, methods, fact_index) -> None:
     """Size ranges per mediator (min-max over sources) and technique cut-offs for the prose."""
     by = {}
-    for r in mediators:
+    for r in supersede.shown(mediators):  # a superseded weak row only where nothing replaces it
         for col in ("mw_kda", "mw_kda_low", "mw_kda_high"):
             if r[col]:
                 by.setdefault(r["mediator"], []).append((float(r[col]), f"{r['row_id']}.{col}", r[col]))
@@ -750,6 +750,7 @@ def build(tables: dict[str, list[dict]]) -> Ledger:
     review_cases(L, fact_index)
     mediator_sizes(L, tables["mediators"], tables["purification_methods"], fact_index)
     background(L, tables["background_facts"], fact_index)
+    supersede.weak_source_entries(L, tables["sources"], tables["mediators"], fact_index)
     problems = L.check(set(fact_index))
     if problems:
         raise ValueError("ledger provenance problems:\n" + "\n".join(problems))

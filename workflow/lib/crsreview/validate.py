@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from . import files, units
+from . import files, supersede, units
 from .errors import Collector
 
 REFERENCE_TABLES = ("mediators", "purification_methods", "syndrome_cytokines", "background_facts")
@@ -444,6 +444,8 @@ def load_raw(
                 problems.add(name, row["_record"], schema["x-key"], "duplicate row id")
             keys.add(key)
             _check_table_row(row, schema, vocab, problems, name, known_sources)
+        for record, reason in supersede.problems(rows):
+            problems.add(name, record, supersede.COLUMN, reason)
         data.tables[table] = rows
 
     problems.raise_if_any()
