@@ -678,11 +678,12 @@ def review_cases(L: Ledger, fact_index) -> None:
 
 def mediator_sizes(L: Ledger, mediators, methods, fact_index) -> None:
     """Size ranges per mediator (min-max over sources) and technique cut-offs for the prose."""
-    by = {}
+    by, source_of = {}, {}
     for r in supersede.shown(mediators):  # a superseded weak row only where nothing replaces it
         for col in ("mw_kda", "mw_kda_low", "mw_kda_high"):
             if r[col]:
                 by.setdefault(r["mediator"], []).append((float(r[col]), f"{r['row_id']}.{col}", r[col]))
+                source_of[f"{r['row_id']}.{col}"] = r["source_id"]
     for med, vals in sorted(by.items()):
         # Print the extremes as the sources printed them (no added or dropped digits).
         lo_v, _, lo_text = min(vals)
@@ -697,6 +698,17 @@ def mediator_sizes(L: Ledger, mediators, methods, fact_index) -> None:
             facts=[f for _, f, _ in vals],
             fact_index=fact_index,
             unit="kDa",
+        )
+        # The prose cites the sources of the extremes it prints, read from here (not typed in).
+        ends = [f for v, f, _ in vals if v in (lo, hi)]
+        cited = sorted({source_of[f] for f in ends})
+        L.add(
+            f"mw.{slug(med)}.range_sources",
+            cited,
+            "; ".join(cited),
+            "sources of the lowest and highest value",
+            facts=ends,
+            fact_index=fact_index,
         )
     for r in methods:
         if r["property"] in ("cutoff_kda", "size_window_kda") and (r["value"] or r["lower"]):

@@ -117,7 +117,7 @@ def weak_source_entries(L, sources: Sequence[dict], mediators: Sequence[dict], f
         ),
         ("mw.weak_values", mw, "molecular-weight values shown that rest only on weak sources"),
     ):
-        L.count(key, items, formula, facts=items, fact_index=fact_index, source_ids=anchor)
+        L.count(key, items, formula, facts=items, fact_index=fact_index, source_ids=() if items else anchor)
     L.count(
         "sources.weak.with_values",
         still,
