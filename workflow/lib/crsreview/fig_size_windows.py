@@ -450,7 +450,9 @@ def make(
     windows = select_windows(methods, prov)
     chosen = supersede.select(mediators)
     for row, why in chosen.hidden:
-        prov.skip("mediator", why, row["row_id"])
+        prov.skip(
+            "mediator value", "superseded by a better-sourced row (superseded_by)", f"{row['row_id']}: {why}"
+        )
     meds = select_mediators(chosen.shown, prov)
     for points in meds.values():
         for p in points:
@@ -497,7 +499,10 @@ def make(
 
     # b: mediator sizes
     forms = _draw_mediators(ax_b, meds, windows)
-    ax_b.set_title("b  Molecular weight of mediators (all reported forms; superseded values left out)", fontsize=title_size)
+    ax_b.set_title(
+        "b  Molecular weight of mediators (all reported forms; superseded values left out)",
+        fontsize=title_size,
+    )
     ax_b.set_xlabel("molecular weight (kDa, log scale)")
     handles = [
         Line2D(
