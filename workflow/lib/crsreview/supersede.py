@@ -44,7 +44,7 @@ class Selection:
 def select(rows: Sequence[dict], group: Sequence[str] = GROUP) -> Selection:
     """Split rows into shown and hidden (input order kept in both)."""
     present = {row["row_id"] for row in rows}
-    current_groups = {tuple(row[c] for c in group) for row in rows if not is_superseded(row)}
+    current_groups = {tuple(row.get(c, "") for c in group) for row in rows if not is_superseded(row)}
     out = Selection()
     for row in rows:
         named = ids(row.get(COLUMN))
