@@ -310,6 +310,12 @@ def _check_table_row(row: dict, schema: dict, vocab, problems: Collector, name: 
         problems.add(name, record, "qualifier", "qualifier without value")
 
 
+def _check_superseded(rows: list[dict], problems: Collector, name: str) -> None:
+    """`superseded_by` must name other rows of the same table (see supersede.py)."""
+    for record, reason in supersede.problems(rows):
+        problems.add(name, record, supersede.COLUMN, reason)
+
+
 def load_raw(
     raw: Path | RawPaths,
     schemas_dir: Path,
@@ -444,8 +450,7 @@ def load_raw(
                 problems.add(name, row["_record"], schema["x-key"], "duplicate row id")
             keys.add(key)
             _check_table_row(row, schema, vocab, problems, name, known_sources)
-        for record, reason in supersede.problems(rows):
-            problems.add(name, record, supersede.COLUMN, reason)
+        _check_superseded(rows, problems, name)
         data.tables[table] = rows
 
     problems.raise_if_any()
