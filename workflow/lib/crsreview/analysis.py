@@ -10,7 +10,7 @@ import math
 import re
 from collections import Counter
 
-from . import numfmt
+from . import numfmt, supersede
 from .ledger import Ledger
 
 CYTOKINES = frozenset(
@@ -678,11 +678,12 @@ def review_cases(L: Ledger, fact_index) -> None:
 
 def mediator_sizes(L: Ledger, mediators, methods, fact_index) -> None:
     """Size ranges per mediator (min-max over sources) and technique cut-offs for the prose."""
-    by = {}
-    for r in mediators:
+    by, source_of = {}, {}
+    for r in supersede.shown(mediators):  # a superseded weak row only where nothing replaces it
         for col in ("mw_kda", "mw_kda_low", "mw_kda_high"):
             if r[col]:
                 by.setdefault(r["mediator"], []).append((float(r[col]), f"{r['row_id']}.{col}", r[col]))
+                source_of[f"{r['row_id']}.{col}"] = r["source_id"]
     for med, vals in sorted(by.items()):
         # Print the extremes as the sources printed them (no added or dropped digits).
         lo_v, _, lo_text = min(vals)
@@ -697,6 +698,17 @@ def mediator_sizes(L: Ledger, mediators, methods, fact_index) -> None:
             facts=[f for _, f, _ in vals],
             fact_index=fact_index,
             unit="kDa",
+        )
+        # The prose cites the sources of the extremes it prints, read from here (not typed in).
+        ends = [f for v, f, _ in vals if v in (lo, hi)]
+        cited = sorted({source_of[f] for f in ends})
+        L.add(
+            f"mw.{slug(med)}.range_sources",
+            cited,
+            "; ".join(cited),
+            "sources of the lowest and highest value",
+            facts=ends,
+            fact_index=fact_index,
         )
     for r in methods:
         if r["property"] in ("cutoff_kda", "size_window_kda") and (r["value"] or r["lower"]):
@@ -750,6 +762,7 @@ def build(tables: dict[str, list[dict]]) -> Ledger:
     review_cases(L, fact_index)
     mediator_sizes(L, tables["mediators"], tables["purification_methods"], fact_index)
     background(L, tables["background_facts"], fact_index)
+    supersede.weak_source_entries(L, tables["sources"], tables["mediators"], fact_index)
     problems = L.check(set(fact_index))
     if problems:
         raise ValueError("ledger provenance problems:\n" + "\n".join(problems))

@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
-from . import fig_common, figstyle, tablesio
+from . import fig_common, figstyle, supersede, tablesio
 from .fig_common import Provenance, num
 
 FIGURE_ID = "size-windows"
@@ -448,7 +448,12 @@ def make(
     prov = Provenance()
 
     windows = select_windows(methods, prov)
-    meds = select_mediators(mediators, prov)
+    chosen = supersede.select(mediators)
+    for row, why in chosen.hidden:
+        prov.skip(
+            "mediator value", "superseded by a better-sourced row (superseded_by)", f"{row['row_id']}: {why}"
+        )
+    meds = select_mediators(chosen.shown, prov)
     for points in meds.values():
         for p in points:
             prov.use(p.fact_ids, [p.source_id])
@@ -494,7 +499,10 @@ def make(
 
     # b: mediator sizes
     forms = _draw_mediators(ax_b, meds, windows)
-    ax_b.set_title("b  Molecular weight of mediators (all reported forms and sources)", fontsize=title_size)
+    ax_b.set_title(
+        "b  Molecular weight of mediators (all reported forms; superseded values left out)",
+        fontsize=title_size,
+    )
     ax_b.set_xlabel("molecular weight (kDa, log scale)")
     handles = [
         Line2D(

@@ -298,7 +298,37 @@ def syndromes_table(syndrome_rows, ledger: dict) -> Table:
     return t
 
 
-def sources_table(sources) -> Table:
+def weak_sources_note(numbers: dict) -> str:
+    """Table S1 footnote: how many sources are weak and how many values still rest on them."""
+    if "sources.weak.facts_in_use" not in numbers:
+        return ""
+    text = {k: v["text"] for k, v in numbers.items()}
+    weak = numbers.get("sources.quality.weak", {"value": 0})["value"]
+    if not weak:
+        return "Quality: no source is weak (vendor page, database, calculator or unattributed page)."
+    in_use, replaced = (
+        numbers["sources.weak.facts_in_use"]["value"],
+        numbers["sources.weak.facts_superseded"]["value"],
+    )
+    out = f"Quality: {text['sources.quality.weak']} weak source{'s' if weak != 1 else ''} (vendor pages, databases, calculators, unattributed pages). "
+    if in_use:
+        verb = "rests" if in_use == 1 else "rest"
+        out += (
+            f"{text['sources.weak.facts_in_use']} extracted value{'s' if in_use != 1 else ''} still {verb} on "
+            f"{text['sources.weak.with_values']} of them ({text['mw.weak_values']} molecular weight"
+            f"{'s' if numbers['mw.weak_values']['value'] != 1 else ''})"
+        )
+    else:
+        out += "No value in use rests on them"
+    if replaced:
+        out += (
+            f"; {text['sources.weak.facts_superseded']} value{'s' if replaced != 1 else ''} from them "
+            f"{'is' if replaced == 1 else 'are'} replaced by a better source and not shown"
+        )
+    return out + "."
+
+
+def sources_table(sources, ledger: dict | None = None) -> Table:
     t = Table(
         "tbl-sources",
         "Sources: type, what was accessible, quality and bibliographic fields not verified "
@@ -331,6 +361,9 @@ def sources_table(sources) -> Table:
             [],
             [s["source_id"]],
         )
+    note = weak_sources_note((ledger or {}).get("numbers", {}))
+    if note:
+        t.notes.append(note)
     return t
 
 
@@ -354,7 +387,7 @@ def _build(tables: dict[str, list[dict]], ledger: dict) -> dict[str, Table]:
         "table1-cases": cases_table(tables["cases"], tables["facts"]),
         "table2-methods": methods_table(tables["purification_methods"]),
         "table3-syndromes": syndromes_table(tables["syndrome_cytokines"], ledger),
-        "tableS1-sources": sources_table(tables["sources"]),
+        "tableS1-sources": sources_table(tables["sources"], ledger),
     }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from . import files, units
+from . import files, supersede, units
 from .errors import Collector
 
 REFERENCE_TABLES = ("mediators", "purification_methods", "syndrome_cytokines", "background_facts")
@@ -310,6 +310,12 @@ def _check_table_row(row: dict, schema: dict, vocab, problems: Collector, name: 
         problems.add(name, record, "qualifier", "qualifier without value")
 
 
+def _check_superseded(rows: list[dict], problems: Collector, name: str) -> None:
+    """`superseded_by` must name other rows of the same table (see supersede.py)."""
+    for record, reason in supersede.problems(rows):
+        problems.add(name, record, supersede.COLUMN, reason)
+
+
 def load_raw(
     raw: Path | RawPaths,
     schemas_dir: Path,
@@ -444,6 +450,7 @@ def load_raw(
                 problems.add(name, row["_record"], schema["x-key"], "duplicate row id")
             keys.add(key)
             _check_table_row(row, schema, vocab, problems, name, known_sources)
+        _check_superseded(rows, problems, name)
         data.tables[table] = rows
 
     problems.raise_if_any()
