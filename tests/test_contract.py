@@ -77,7 +77,7 @@ def test_symptom_units_convert_and_record_the_conversion(raw_copy):
     assert (temp["value"], temp["unit"], temp["value_as_reported"], temp["unit_as_reported"]) == (
         40.0,
         "degC",
-        104.0,
+        104,
         "degF",
     )
     assert "degF -> degC" in temp["conversion"]

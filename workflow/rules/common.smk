@@ -64,6 +64,7 @@ EXTRACTION_SCHEMAS = [
     f"{SCHEMAS}/extraction.schema.yaml",
     f"{SCHEMAS}/case_fields.yaml",
     f"{SCHEMAS}/references.schema.yaml",
+    f"{SCHEMAS}/csl-data.json",
     f"{SCHEMAS}/sources.schema.yaml",
 ]
 REFERENCE_SCHEMAS = EXTRACTION_SCHEMAS + [

@@ -1,3 +1,5 @@
+import hashlib
+
 # Stage 1: raw evidence -> validated, provenance-carrying tables.
 #
 # Snakemake decides up front which jobs run, and every job below a re-running job re-runs.
@@ -6,6 +8,24 @@
 # validation without forcing them to re-run). Each cleaning job also takes the fingerprint of
 # its own part as a normal input: Snakemake skips the own-input check of a job that sits below
 # a re-running job, and the fingerprint job re-runs exactly when that part's files change.
+#
+# Content, not timestamps: Snakemake compares modification times, so restoring an older copy of
+# a raw file (older mtime, new content) would leave the paper stale. The validation and the
+# fingerprint jobs therefore carry the SHA-256 of their raw files as a param: a changed param
+# re-runs the job (Snakemake's default `params` rerun trigger) whatever the file times say.
+
+
+def content_digest(paths):
+    """SHA-256 over the contents of `paths` (small hand-curated files; read at DAG build)."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.encode("utf-8") + b"\0")
+        with open(path, "rb") as fh:
+            digest.update(hashlib.sha256(fh.read()).digest())
+    return digest.hexdigest()
+
+
+RAW_FILES = [REFERENCES, SOURCES, *EXTRACTIONS, *REFERENCE_CSVS]
 
 
 rule validate:
@@ -24,6 +44,8 @@ rule validate:
         "logs/validate.log",
     conda:
         ENV
+    params:
+        content=content_digest(RAW_FILES),
     script:
         "../scripts/validate.py"
 
@@ -42,6 +64,10 @@ rule fingerprint:
         part="extractions|reference",
     conda:
         ENV
+    params:
+        content=lambda wildcards: content_digest(
+            [*part_files(wildcards), REFERENCES, SOURCES]
+        ),
     script:
         "../scripts/fingerprint.py"
 

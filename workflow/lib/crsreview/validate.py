@@ -11,13 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import json
+
 import jsonschema
 import yaml
+from referencing import Registry, Resource
 
 from . import casefields, extraction_checks, files, schema_messages, table_checks
 from . import vocab as vocab_mod
 from .errors import Collector, FileProblems
 
+# The full CSL-JSON item schema, committed unchanged (references.schema.yaml refers to it by $id).
+CSL_SCHEMA_FILE = "csl-data.json"
 REFERENCE_TABLES = ("mediators", "purification_methods", "syndrome_cytokines", "background_facts")
 NUMBER_RE = table_checks.NUMBER_RE
 
@@ -89,7 +94,9 @@ def _load_references(ctx: _Context, path: Path) -> set[str] | None:
     refs = files.read_json(path, ctx.problems, name)
     if refs is None:
         return None
-    validator = jsonschema.Draft202012Validator(ctx.schema("references"))
+    csl = json.loads((ctx.schemas_dir / CSL_SCHEMA_FILE).read_text(encoding="utf-8"))
+    registry = Registry().with_resource(csl["$id"], Resource.from_contents(csl))
+    validator = jsonschema.Draft202012Validator(ctx.schema("references"), registry=registry)
     schema_messages.report(validator, refs, FileProblems(ctx.problems, name), _ref_record)
     ids: set[str] = set()
     for item in refs if isinstance(refs, list) else []:
