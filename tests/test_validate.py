@@ -73,7 +73,9 @@ def test_unreadable_file_is_reported_first_and_alone(raw_copy, name, file):
 
 
 def test_type_error_does_not_hide_the_other_mistakes(raw_copy):
-    err = _only(raw_copy, {"IL-6 as NaN string", "natural field name age", "unknown flag", "day before infusion"})
+    err = _only(
+        raw_copy, {"IL-6 as NaN string", "natural field name age", "unknown flag", "day before infusion"}
+    )
     fields = {(p.record, p.field) for p in err.problems}
     assert {
         ("authorea711693-1", "measurements.m1.value"),
