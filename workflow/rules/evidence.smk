@@ -1,5 +1,3 @@
-import hashlib
-
 # Stage 1: raw evidence -> validated, provenance-carrying tables.
 #
 # Snakemake decides up front which jobs run, and every job below a re-running job re-runs.
@@ -13,19 +11,6 @@ import hashlib
 # a raw file (older mtime, new content) would leave the paper stale. The validation and the
 # fingerprint jobs therefore carry the SHA-256 of their raw files as a param: a changed param
 # re-runs the job (Snakemake's default `params` rerun trigger) whatever the file times say.
-
-
-def content_digest(paths):
-    """SHA-256 over the contents of `paths` (small hand-curated files; read at DAG build)."""
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.encode("utf-8") + b"\0")
-        with open(path, "rb") as fh:
-            digest.update(hashlib.sha256(fh.read()).digest())
-    return digest.hexdigest()
-
-
-RAW_FILES = [REFERENCES, SOURCES, *EXTRACTIONS, *REFERENCE_CSVS]
 
 
 rule validate:
