@@ -78,3 +78,16 @@ def test_every_dictionary_field_has_type_and_description():
         assert spec["type"] in ("integer", "number", "choice", "text"), name
         assert spec.get("description"), name
         assert spec["type"] != "choice" or spec.get("values"), name
+
+
+def test_readme_case_keys_table_lists_exactly_the_case_properties():
+    text = README.read_text(encoding="utf-8")
+    rows = []
+    for line in text[text.index("Case keys (in this order):") :].splitlines()[1:]:
+        if line.startswith("|"):
+            rows.append(line)
+        elif rows:
+            break
+    listed = {name for row in rows[2:] for name in re.findall(r"`([a-z_]+)`", row.split("|")[1])}
+    schema = yaml.safe_load((SCHEMAS / "extraction.schema.yaml").read_text(encoding="utf-8"))
+    assert listed == set(schema["$defs"]["case"]["properties"])
