@@ -628,8 +628,17 @@ def pe_case_details(L: Ledger, cases, measurements, fact_index) -> None:
 
 def review_cases(L: Ledger, fact_index) -> None:
     """The review's own case counts (3 institutional + 19 literature) and what we hold of them."""
-    inst, lit = "zhang2025-inst.n_institutional_cases", "zhang2025-inst.n_literature_cases_reviewed"
-    if inst not in fact_index or lit not in fact_index:
+    # The followed review is the source whose publication-level facts give its case counts.
+    counts = [
+        f
+        for f in fact_index.values()
+        if f["table"] == "source_facts" and f["field"] == "n_institutional_cases"
+    ]
+    if not counts:
+        return
+    review = counts[0]["source_id"]
+    inst, lit = counts[0]["fact_id"], f"{review}.n_literature_cases_reviewed"
+    if lit not in fact_index:
         return
     n_inst, n_lit = int(float(fact_index[inst]["value"])), int(float(fact_index[lit]["value"]))
     L.add(
@@ -655,14 +664,17 @@ def review_cases(L: Ledger, fact_index) -> None:
         "institutional + literature",
         derived_from=["review.cases.institutional", "review.cases.literature"],
     )
-    nr_inst = sorted(f for f in fact_index if f.startswith("zhang2025-inst.nr."))
+    nr_inst = sorted(
+        f for f, row in fact_index.items() if row["table"] == "not_reported" and row["source_id"] == review
+    )
+    nr_cases = ", ".join(sorted({fact_index[f]["case_id"] for f in nr_inst})) or review
     L.count(
         "review.cases.institutional.not_reported",
         nr_inst,
-        "fields of the review's institutional cases looked for and not reported (zhang2025-inst.nr.*)",
+        f"fields of the review's institutional cases looked for and not reported ({nr_cases}.nr.*)",
         facts=nr_inst,
         fact_index=fact_index,
-        source_ids=["zhang2025"],
+        source_ids=[review],
     )
     held = L.entries["cases.pe_car_t_literature_patients.patients"]
     missing = n_inst + n_lit - int(held.value)
