@@ -21,6 +21,8 @@ rule ledger:
         "logs/ledger.log",
     conda:
         ENV
+    params:
+        max_vignettes=config["manuscript"]["max_vignettes"],
     script:
         "../scripts/ledger.py"
 

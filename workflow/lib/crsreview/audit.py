@@ -1,7 +1,8 @@
 """Audit: no number may reach the manuscript body unless the ledger produced it.
 
 Two passes, both reporting template and line:
-1. the template source: a digit in literal text (outside ``{{ }}``, ``{% %}``, ``{# #}``);
+1. the template source (sections and the macro files they import): a digit in literal text
+   (outside ``{{ }}``, ``{% %}``, ``{## ##}``);
 2. the rendered sections in audit mode (ledger numbers, tables and figures replaced by
    placeholders): a digit that came from anywhere else, e.g. a data string.
 Declared contexts are allowed: analyte and syndrome names (IL-6, COVID-19), grading names
@@ -14,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{##.*?##\}", re.DOTALL)
 CITATION = re.compile(r"\[[^\[\]]*@[a-z0-9][^\[\]]*\]|@[a-z0-9][a-z0-9-]*")
 NUMBERING = re.compile(
     r"\b(?:Fig(?:ure)?s?\.?|Tables?|Appendix|Section)\s+S?\d+[A-Za-z]?(?:\s*(?:and|,|–|-)\s*S?\d+)*"
@@ -83,6 +84,11 @@ def scan_rendered(name: str, source: str, rendered: str, names: re.Pattern) -> l
 
 def audit(template_dir: Path, rendered_sections: list[tuple[str, str]], names: re.Pattern) -> list[Finding]:
     findings = []
+    rendered_names = {name for name, _ in rendered_sections}
+    # Macro files are not sections but their literal text reaches the body through the sections.
+    for path in sorted(Path(template_dir).glob("*.j2")):
+        if path.name not in rendered_names:
+            findings.extend(scan_template(path.name, path.read_text(encoding="utf-8"), names))
     for name, rendered in rendered_sections:
         source = (Path(template_dir) / name).read_text(encoding="utf-8")
         found = scan_template(name, source, names)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import analysis, files, tablesio
+from . import analysis, files, tablesio, vignettes
 
 
-def build_ledger(inputs: dict[str, Path], out: Path) -> None:
-    ledger = analysis.build(tablesio.read_many(inputs))
+def build_ledger(inputs: dict[str, Path], out: Path, max_vignettes: int) -> None:
+    tables = tablesio.read_many(inputs)
+    ledger = analysis.build(tables)
+    vignettes.add(ledger, tables, max_vignettes, analysis.outcome_class)
     files.write_json(out, ledger.to_json())

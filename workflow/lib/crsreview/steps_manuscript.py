@@ -10,6 +10,10 @@ from . import audit, files, manuscript, render, tablesio
 from .errors import InputError, Problem
 
 
+def _analytes(vocab: Path) -> list[str]:
+    return sorted(yaml.safe_load(Path(vocab).read_text(encoding="utf-8")).get("analytes", []))
+
+
 def _context(inp: dict, config: dict, audit_mode: bool) -> manuscript.Context:
     return manuscript.load_context(
         inp["ledger"],
@@ -18,6 +22,7 @@ def _context(inp: dict, config: dict, audit_mode: bool) -> manuscript.Context:
         list(inp["figure_sidecars"]),
         config,
         audit=audit_mode,
+        analytes=_analytes(inp["vocab"]),
     )
 
 
@@ -40,9 +45,8 @@ def render_markdown(inp: dict, template_dir: Path, config: dict, out_md: Path, o
 def run_audit(inp: dict, template_dir: Path, config: dict, vocab: Path, out: Path) -> None:
     ctx = _context(inp, config, audit_mode=True)
     sections = manuscript.render_sections(template_dir, ctx)
-    analytes = sorted(yaml.safe_load(Path(vocab).read_text(encoding="utf-8")).get("analytes", []))
     names = audit.allowed_names(
-        analytes,
+        _analytes(vocab),
         [*config.get("grading", {}).get("names", []), *config.get("audit", {}).get("allowed_names", [])],
     )
     findings = audit.audit(template_dir, sections, names)
