@@ -7,6 +7,11 @@ Two passes, both reporting template and line:
    placeholders): a digit that came from anywhere else, e.g. a data string.
 Declared contexts are allowed: analyte and syndrome names (IL-6, COVID-19), grading names
 from config, figure/table numbering, citation keys, heading numbers.
+
+Report captions (``workflow/report/*.rst``) describe how a figure or table encodes its data and
+point to the sidecar; they state no data, so they cannot go stale: ``scan_caption`` finds a digit
+(outside the declared contexts, Jinja over the config, ``code literals`` and list numbers) or a
+source id in them.
 """
 
 from __future__ import annotations
@@ -79,6 +84,24 @@ def scan_rendered(name: str, source: str, rendered: str, names: re.Pattern) -> l
                     (i for i, s in enumerate(src_lines, 1) if words and all(w in s for w in words[:1])), 1
                 )
             findings.append(Finding(name, lineno, token, line, "rendered from data outside the ledger"))
+    return findings
+
+
+RST_ENUMERATOR = re.compile(r"^\s*\d+\.\s")
+RST_LITERAL = re.compile(r"``[^`]*``")
+
+
+def scan_caption(name: str, text: str, names: re.Pattern, source_ids: set[str]) -> list[Finding]:
+    """Digits and source ids in a report caption (captions describe the encoding, not data)."""
+    findings = []
+    blanked = JINJA_BLOCK.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    for lineno, line in enumerate(blanked.splitlines(), start=1):
+        stripped = _strip(RST_LITERAL.sub(" ", RST_ENUMERATOR.sub(" ", line)), names)
+        for m in DIGIT_RUN.finditer(stripped):
+            findings.append(Finding(name, lineno, m.group(0), line, "a report caption states a number"))
+        for word in re.findall(r"[a-z][a-z0-9-]*[a-z0-9]", stripped):
+            if word in source_ids:
+                findings.append(Finding(name, lineno, word, line, "a report caption names a source"))
     return findings
 
 

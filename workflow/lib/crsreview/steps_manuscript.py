@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import yaml
@@ -50,13 +51,20 @@ def run_audit(inp: dict, template_dir: Path, config: dict, vocab: Path, out: Pat
         [*config.get("grading", {}).get("names", []), *config.get("audit", {}).get("allowed_names", [])],
     )
     findings = audit.audit(template_dir, sections, names)
+    source_ids = {r["source_id"] for r in tablesio.read(inp["sources"])}
+    for caption in sorted(inp.get("captions", [])):
+        text = Path(caption).read_text(encoding="utf-8")
+        findings.extend(
+            dataclasses.replace(f, template=str(caption))
+            for f in audit.scan_caption(Path(caption).name, text, names, source_ids)
+        )
     if findings:
         raise InputError(
             [
                 Problem(
-                    f"manuscript/templates/{f.template}",
+                    f.template if "/" in f.template else f"manuscript/templates/{f.template}",
                     f"line {f.line}",
-                    f"number {f.token!r}",
+                    f"{'number' if f.token[0].isdigit() else 'name'} {f.token!r}",
                     f"not from the ledger ({f.stage}): {f.text.strip()[:100]}",
                 )
                 for f in findings
