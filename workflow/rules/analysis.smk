@@ -21,6 +21,9 @@ rule ledger:
         "logs/ledger.log",
     conda:
         ENV
+    params:
+        analysis=config["analysis"],
+        follows=config["paper"]["follows"]["source_id"],
     script:
         "../scripts/ledger.py"
 
@@ -55,5 +58,7 @@ rule tables:
         "logs/tables.log",
     conda:
         ENV
+    params:
+        reference=config["analysis"]["reference_syndrome"],
     script:
         "../scripts/tables.py"
