@@ -22,6 +22,8 @@ rule ledger:
     conda:
         ENV
     params:
+        analysis=config["analysis"],
+        follows=config["paper"]["follows"]["source_id"],
         max_vignettes=config["manuscript"]["max_vignettes"],
     script:
         "../scripts/ledger.py"
@@ -57,5 +59,7 @@ rule tables:
         "logs/tables.log",
     conda:
         ENV
+    params:
+        reference=config["analysis"]["reference_syndrome"],
     script:
         "../scripts/tables.py"

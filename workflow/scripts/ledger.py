@@ -6,6 +6,8 @@ sm = snakemake
 tables = {k: v for k, v in sm.input.items() if k != "code"}
 runner.run(
     sm.log[0],
-    lambda: steps_ledger.build_ledger(tables, sm.output.ledger, sm.params.max_vignettes),
+    lambda: steps_ledger.build_ledger(
+        tables, sm.output.ledger, sm.params.analysis, sm.params.follows, sm.params.max_vignettes
+    ),
     sm.rule,
 )

@@ -10,8 +10,9 @@ import math
 import re
 from collections import Counter
 
-from . import numfmt
+from . import caseseries, numfmt, pairing
 from .ledger import Ledger
+from .outcome import RULE_TEXT, outcome_class
 
 CYTOKINES = frozenset(
     {
@@ -32,26 +33,13 @@ CYTOKINES = frozenset(
         "GM-CSF",
     }
 )
-HONG_ANALYTES = ("IL-2", "IL-6", "IL-10", "IFN-gamma", "TNF-alpha")
-MIN_PAIRED = 3  # fewer paired pre/post observations than this support no statistic
 MODEL_DOSES = (1.0, 1.5)
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+slug = caseseries.slug
 
 
-def outcome_class(text: str) -> str:
-    """Survival class from the outcome wording: died / survived / unclear (regex, documented)."""
-    t = text.lower()
-    if re.search(r"\bdied\b|\bdeath\b|\bfatal\b", t):
-        return "died"
-    if re.search(r"\balive\b|\brecovered\b|\bresolved\b|\bdischarged\b", t):
-        return "survived"
-    return "unclear"
-
-
-def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
+def evidence_counts(L: Ledger, sources, cases, facts, fact_index, follows: str) -> None:
     all_sources = [s["source_id"] for s in sources]
     L.count(
         "sources.count",
@@ -100,7 +88,7 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
             f"cases.{key}.entries",
             rows,
             f"case entries: {formula}",
-            source_ids=sorted({r["source_id"] for r in rows}) or ["zhang2025"],
+            source_ids=sorted({r["source_id"] for r in rows}) or [follows],
         )
         total = sum(int(r["n"]) for r in rows)
         L.add(
@@ -108,7 +96,7 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
             total,
             numfmt.count(total),
             f"sum of n over case entries ({formula}); a patient entry counts 1",
-            source_ids=sorted({r["source_id"] for r in rows}) or ["zhang2025"],
+            source_ids=sorted({r["source_id"] for r in rows}) or [follows],
         )
 
     case_set("all", cases, "all")
@@ -142,7 +130,7 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
             f"facts.flag.{flag}",
             rows,
             f"rows of facts.csv with flag = {flag}",
-            source_ids=sorted({f["source_id"] for f in rows}) or ["zhang2025"],
+            source_ids=sorted({f["source_id"] for f in rows}) or [follows],
         )
     nr = [f for f in facts if f["table"] == "not_reported"]
     nr_car_t_pe = [f for f in nr if f["case_id"] in {c["case_id"] for c in pe_car_t}]
@@ -156,13 +144,18 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
 
 
 def outcomes(L: Ledger, cases, fact_index) -> None:
-    """Outcome of each CAR-T patient entry, classified from its outcome wording."""
+    """Outcome of each CAR-T patient entry: the coded outcome, else its wording (caseseries)."""
     patients = [c for c in cases if c["context"] == "car-t" and c["kind"] == "patient"]
     for group in ("PE", "all"):
         rows = [c for c in patients if group == "all" or c["modality_group"] == group]
-        reported = [c for c in rows if c["outcome_status"] not in ("", "NR")]
-        classes = Counter(outcome_class(c["outcome_status"]) for c in reported)
-        fids = [f"{c['case_id']}.outcome_status" for c in reported]
+        reported = [
+            c
+            for c in rows
+            if c.get("outcome", "") not in ("", "NR", "unknown") or c["outcome_status"] not in ("", "NR")
+        ]
+        classes = Counter(outcome_class(c.get("outcome", ""), c["outcome_status"]) for c in reported)
+        fids = [f"{c['case_id']}.{f}" for c in reported for f in ("outcome", "outcome_status")]
+        fids = [f for f in fids if f in fact_index]
         base = f"cases.car_t_patients.{slug(group)}"
         L.count(
             f"{base}.outcome_reported",
@@ -172,13 +165,13 @@ def outcomes(L: Ledger, cases, fact_index) -> None:
             fact_index=fact_index,
             source_ids=[c["source_id"] for c in rows],
         )
-        for cls in ("survived", "died", "unclear"):
+        # 'unclear' keeps its old key: the wording of a reported outcome says neither.
+        for cls, key in (("survived", "survived"), ("died", "died"), ("unknown", "unclear")):
             L.add(
-                f"{base}.{cls}",
+                f"{base}.{key}",
                 classes[cls],
                 numfmt.count(classes[cls]),
-                f"outcome wording classified as {cls} (died|death|fatal -> died; "
-                "alive|recovered|resolved|discharged -> survived)",
+                f"outcome classified as {cls}: {RULE_TEXT}",
                 facts=fids,
                 fact_index=fact_index,
                 source_ids=[c["source_id"] for c in rows],
@@ -186,6 +179,7 @@ def outcomes(L: Ledger, cases, fact_index) -> None:
 
 
 def pe_cytokine_data(L: Ledger, cases, measurements, fact_index) -> None:
+    """How much cytokine data CAR-T PE entries hold (the per-analyte analysis is caseseries.py)."""
     pe_ids = {c["case_id"] for c in cases if c["context"] == "car-t" and c["modality_group"] == "PE"}
     pe_sources = sorted({c["source_id"] for c in cases if c["case_id"] in pe_ids})
     cyto = [m for m in measurements if m["case_id"] in pe_ids and m["analyte"] in CYTOKINES]
@@ -198,57 +192,47 @@ def pe_cytokine_data(L: Ledger, cases, measurements, fact_index) -> None:
         fact_index=fact_index,
         source_ids=pe_sources,
     )
-    pairs = []
-    for cid in sorted(pe_ids):
-        for analyte in sorted({m["analyte"] for m in cyto if m["case_id"] == cid}):
-            rel = {m["relation"] for m in cyto if m["case_id"] == cid and m["analyte"] == analyte}
-            if {"pre-purification", "post-purification"} <= rel:
-                pairs.append((cid, analyte))
+    pairs = [p for ps in pairing.pairs_by_analyte(cyto, pe_ids).values() for p in ps]
     L.count(
         "pe.car_t.paired_prepost",
         pairs,
-        "CAR-T PE (entry, cytokine) pairs with both a pre- and a post-PE value",
+        "CAR-T PE (entry, cytokine) pairs with both a pre- and a post-PE value (censored pairs included; "
+        "per-analyte changes: cs.pe.*)",
         facts=[m["fact_id"] for m in cyto],
         fact_index=fact_index,
         source_ids=pe_sources,
     )
-    if len(pairs) < MIN_PAIRED:
-        L.add(
-            "pe.car_t.cytokine_change",
-            None,
-            f"not estimable ({len(pairs)} paired pre/post observations; at least {MIN_PAIRED} needed)",
-            f"median relative change post vs pre PE requires >= {MIN_PAIRED} pairs",
-            derived_from=["pe.car_t.paired_prepost"],
-            status="insufficient",
-        )
-    else:  # pragma: no cover - exercised only when the complete extraction arrives
-        changes = []
-        for cid, analyte in pairs:
-            pre = [
-                float(m["value"])
-                for m in cyto
-                if (m["case_id"], m["analyte"], m["relation"]) == (cid, analyte, "pre-purification")
-            ]
-            post = [
-                float(m["value"])
-                for m in cyto
-                if (m["case_id"], m["analyte"], m["relation"]) == (cid, analyte, "post-purification")
-            ]
-            changes.append(post[-1] / pre[-1] - 1)
-        changes.sort()
-        mid = len(changes) // 2
-        median = changes[mid] if len(changes) % 2 else (changes[mid - 1] + changes[mid]) / 2
-        L.add(
-            "pe.car_t.cytokine_change",
-            median,
-            numfmt.percent(median),
-            "median over pairs of (last post / last pre - 1)",
-            derived_from=["pe.car_t.paired_prepost"],
-        )
 
 
-def _value_and_interval(L: Ledger, prefix: str, stat: str, interval: str, interval_name: str, r, fact_index):
-    """Two entries for one reported group: the statistic and its interval, as printed."""
+UNSTATED_SEVERITY = frozenset({"", "not stated", "nr", "unspecified"})
+
+
+def same_severity(a: dict, b: dict) -> bool:
+    """Both rows state a severity and it is the same ('not stated' never matches)."""
+    return a["severity"].strip().lower() not in UNSTATED_SEVERITY and a["severity"] == b["severity"]
+
+
+def comparisons(syndrome_rows, reference: str) -> list[tuple[str, list[dict]]]:
+    """Groups of syndrome rows one source reports for one analyte with one statistic and unit,
+    holding the reference syndrome (CAR-T CRS) and at least one comparator syndrome; the first
+    row per syndrome (file order). Groups in which a comparator matches the reference's severity
+    come first, then the rest, each in file order."""
+    groups: dict[tuple, dict[str, dict]] = {}
+    for r in syndrome_rows:
+        key = (r["source_id"], r["analyte"], r["statistic"], r["unit_canonical"])
+        groups.setdefault(key, {}).setdefault(r["syndrome"], r)
+    out = []
+    for (source, analyte, _stat, _unit), by in groups.items():
+        if reference in by and len(by) > 1:
+            rows = list(by.values())
+            matched = any(same_severity(r, by[reference]) for r in rows if r is not by[reference])
+            out.append((0 if matched else 1, f"{slug(source)}.{slug(analyte)}", rows))
+    return [(k, rows) for _, k, rows in sorted(out, key=lambda t: t[0])]
+
+
+def _value_and_interval(L: Ledger, prefix: str, r, fact_index) -> None:
+    """Entries for one reported group: the statistic, its interval and n, as printed."""
+    stat = slug(r["statistic"])
     L.add(
         f"{prefix}.{stat}",
         float(r["value"]),
@@ -258,83 +242,68 @@ def _value_and_interval(L: Ledger, prefix: str, stat: str, interval: str, interv
         fact_index=fact_index,
         unit=r["unit"],
     )
+    if r["lower"] and r["upper"]:
+        L.add(
+            f"{prefix}.interval",
+            f"{r['lower']}-{r['upper']}",
+            f"{r['lower']}–{r['upper']}",
+            f"{r['interval']} as reported",
+            facts=[f"{r['row_id']}.lower", f"{r['row_id']}.upper"],
+            fact_index=fact_index,
+            unit=r["unit"],
+        )
+    if r["n"]:
+        L.add(
+            f"{prefix}.n",
+            int(float(r["n"])),
+            numfmt.count(int(float(r["n"]))),
+            f"{r['syndrome']} group size",
+            facts=[f"{r['row_id']}.n"],
+            fact_index=fact_index,
+        )
+
+
+def syndrome_comparison(L: Ledger, syndrome_rows, fact_index, reference: str) -> None:
+    """Every source that reports the reference syndrome (CAR-T CRS) and a comparator syndrome
+    with the same statistic: each group's value, interval and n, and the ratios
+    reference / comparator (and comparator / reference where the comparator is higher).
+    Keys: syn.<source>.<analyte>.<syndrome>.{<statistic>,interval,n,ratio_vs_<syndrome>}."""
+    matched = set()
+    for key, rows in comparisons(syndrome_rows, reference):
+        ref = next(r for r in rows if r["syndrome"] == reference)
+        stat = slug(ref["statistic"])
+        for r in rows:
+            _value_and_interval(L, f"syn.{key}.{slug(r['syndrome'])}", r, fact_index)
+        for r in rows:
+            if r is ref:
+                continue
+            if same_severity(r, ref):
+                matched.add(r["source_id"])
+            same = "same severity" if same_severity(r, ref) else "severity not the same or not stated"
+            a, b = f"syn.{key}.{slug(ref['syndrome'])}", f"syn.{key}.{slug(r['syndrome'])}"
+            ratio = float(ref["value_canonical"]) / float(r["value_canonical"])
+            for num, den, value in ((ref, r, ratio), (r, ref, 1 / ratio)):
+                if num is r and value <= 1:
+                    continue  # the inverse only where the comparator is the higher group
+                L.add(
+                    f"syn.{key}.{slug(num['syndrome'])}.ratio_vs_{slug(den['syndrome'])}",
+                    value,
+                    numfmt.fold(value),
+                    f"{num['statistic'].replace('_', ' ')} {num['analyte']} of {num['syndrome']} ({num['severity']}) / "
+                    f"{den['syndrome']} ({den['severity']}), same source and unit; {same}",
+                    derived_from=[f"{a}.{stat}", f"{b}.{stat}"]
+                    if num is ref
+                    else [f"{b}.{stat}", f"{a}.{stat}"],
+                )
     L.add(
-        f"{prefix}.{interval}",
-        f"{r['lower']}-{r['upper']}",
-        f"{r['lower']}–{r['upper']}",
-        f"{interval_name} as reported",
-        facts=[f"{r['row_id']}.lower", f"{r['row_id']}.upper"],
+        "syn.matched_sources",
+        len(matched),
+        numfmt.count(len(matched)),
+        f"sources reporting {reference} and a comparator syndrome at the same severity with the same statistic",
+        facts=[f"{r['row_id']}.value" for r in syndrome_rows if r["source_id"] in matched],
         fact_index=fact_index,
-        unit=r["unit"],
+        source_ids=sorted(matched) or sorted({r["source_id"] for r in syndrome_rows}),
     )
-
-
-def syndrome_comparison(L: Ledger, syndrome_rows, fact_index) -> None:
-    """Hong CAR-T vs COVID-19 medians and ratios; Leisman pooled IL-6 by syndrome."""
-    hong = [
-        r
-        for r in syndrome_rows
-        if r["source_id"] in ("hong2020", "hong2021") and r["severity"] == "grade 3-4"
-    ]
-    for analyte in HONG_ANALYTES:
-        group = {}
-        for r in hong:
-            if r["analyte"] == analyte and r["statistic"] == "median":
-                group.setdefault("cart" if r["syndrome"] == "CAR-T CRS" else "covid", r)
-        if len(group) != 2:
-            continue
-        a = slug(analyte)
-        for side, r in sorted(group.items()):
-            _value_and_interval(L, f"hong.{a}.{side}", "median", "iqr", "interquartile range", r, fact_index)
-        ratio = float(group["cart"]["value_canonical"]) / float(group["covid"]["value_canonical"])
-        L.add(
-            f"hong.{a}.ratio",
-            ratio,
-            numfmt.fold(ratio),
-            f"CAR-T median / COVID-19 median of {analyte} (same units)",
-            derived_from=[f"hong.{a}.cart.median", f"hong.{a}.covid.median"],
-        )
-        inverse = float(group["covid"]["value_canonical"]) / float(group["cart"]["value_canonical"])
-        if inverse > 1:  # only where the comparator is the higher group
-            L.add(
-                f"hong.{a}.ratio_covid_vs_cart",
-                inverse,
-                numfmt.fold(inverse),
-                f"COVID-19 median / CAR-T median of {analyte} (same units); the inverse of hong.{a}.ratio",
-                derived_from=[f"hong.{a}.cart.median", f"hong.{a}.covid.median"],
-            )
-        L.add(
-            f"hong.{a}.n_cart",
-            int(group["cart"]["n"]),
-            group["cart"]["n"],
-            "CAR-T group size",
-            facts=[f"{group['cart']['row_id']}.n"],
-            fact_index=fact_index,
-        )
-        L.add(
-            f"hong.{a}.n_covid",
-            int(group["covid"]["n"]),
-            group["covid"]["n"],
-            "COVID-19 group size",
-            facts=[f"{group['covid']['row_id']}.n"],
-            fact_index=fact_index,
-        )
-    leisman = [
-        r for r in syndrome_rows if r["source_id"] == "leisman2020" and r["statistic"] == "pooled_mean"
-    ]
-    covid = next((r for r in leisman if r["syndrome"] == "COVID-19"), None)
-    for r in leisman:
-        s = slug(r["syndrome"])
-        _value_and_interval(L, f"leisman.il_6.{s}", "mean", "ci", "95% confidence interval", r, fact_index)
-        if covid is not None and r is not covid:
-            ratio = float(r["value"]) / float(covid["value"])
-            L.add(
-                f"leisman.il_6.{s}.ratio_vs_covid",
-                ratio,
-                numfmt.fold(ratio),
-                f"pooled mean IL-6 of {r['syndrome']} / pooled mean of COVID-19",
-                derived_from=[f"leisman.il_6.{s}.mean", "leisman.il_6.covid_19.mean"],
-            )
 
 
 def pe_kinetics(L: Ledger, methods, fact_index) -> None:
@@ -445,10 +414,22 @@ def _dose(row) -> float | None:
     return float(m.group(1)) if m else None
 
 
-def review_cases(L: Ledger, fact_index) -> None:
-    """The review's own case counts (3 institutional + 19 literature) and what we hold of them."""
-    inst, lit = "zhang2025-inst.n_institutional_cases", "zhang2025-inst.n_literature_cases_reviewed"
-    if inst not in fact_index or lit not in fact_index:
+def _review_fact(fact_index, follows: str, field: str) -> str | None:
+    """The followed review's publication-level fact `field` (a source fact, or a fact of one of
+    its case entries while it is extracted as a cohort placeholder)."""
+    found = sorted(
+        fid
+        for fid, f in fact_index.items()
+        if f["source_id"] == follows and fid.endswith(f".{field}") and f["value"]
+    )
+    return found[0] if found else None
+
+
+def review_cases(L: Ledger, cases, fact_index, follows: str) -> None:
+    """The followed review's own case counts (institutional + literature) and what we hold of them."""
+    inst = _review_fact(fact_index, follows, "n_institutional_cases")
+    lit = _review_fact(fact_index, follows, "n_literature_cases_reviewed")
+    if inst is None or lit is None:
         return
     n_inst, n_lit = int(float(fact_index[inst]["value"])), int(float(fact_index[lit]["value"]))
     L.add(
@@ -474,14 +455,17 @@ def review_cases(L: Ledger, fact_index) -> None:
         "institutional + literature",
         derived_from=["review.cases.institutional", "review.cases.literature"],
     )
-    nr_inst = sorted(f for f in fact_index if f.startswith("zhang2025-inst.nr."))
+    inst_ids = {c["case_id"] for c in cases if c["source_id"] == follows and c["origin"] == "institutional"}
+    nr_inst = sorted(
+        fid for fid, f in fact_index.items() if f["case_id"] in inst_ids and f["flag"] == "not_reported"
+    )
     L.count(
         "review.cases.institutional.not_reported",
         nr_inst,
-        "fields of the review's institutional cases looked for and not reported (zhang2025-inst.nr.*)",
+        "fields of the review's institutional case entries looked for and not reported",
         facts=nr_inst,
         fact_index=fact_index,
-        source_ids=["zhang2025"],
+        source_ids=[follows],
     )
     held = L.entries["cases.pe_car_t_literature_patients.patients"]
     missing = n_inst + n_lit - int(held.value)
@@ -555,16 +539,22 @@ def background(L: Ledger, rows, fact_index) -> None:
         )
 
 
-def build(tables: dict[str, list[dict]]) -> Ledger:
+def build(tables: dict[str, list[dict]], analysis_config: dict, follows: str) -> Ledger:
+    """The whole ledger. `analysis_config` is config `analysis:`; `follows` the followed review's
+    source id (config paper.follows.source_id)."""
     facts = tables["facts"]
     fact_index = {f["fact_id"]: f for f in facts}
+    settings = caseseries.Settings.from_config(analysis_config, follows)
     L = Ledger()
-    evidence_counts(L, tables["sources"], tables["cases"], facts, fact_index)
+    evidence_counts(L, tables["sources"], tables["cases"], facts, fact_index, follows)
     outcomes(L, tables["cases"], fact_index)
     pe_cytokine_data(L, tables["cases"], tables["measurements"], fact_index)
-    syndrome_comparison(L, tables["syndrome_cytokines"], fact_index)
+    caseseries.build(
+        L, tables["cases"], tables["measurements"], tables.get("events", []), fact_index, settings
+    )
+    syndrome_comparison(L, tables["syndrome_cytokines"], fact_index, analysis_config["reference_syndrome"])
     pe_kinetics(L, tables["purification_methods"], fact_index)
-    review_cases(L, fact_index)
+    review_cases(L, tables["cases"], fact_index, follows)
     mediator_sizes(L, tables["mediators"], tables["purification_methods"], fact_index)
     background(L, tables["background_facts"], fact_index)
     problems = L.check(set(fact_index))

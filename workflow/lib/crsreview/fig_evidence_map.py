@@ -27,9 +27,9 @@ from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
 from matplotlib.patches import Patch, Rectangle
 
 from . import figstyle, tablesio
-from .analysis import outcome_class
 from .clean import CASE_CORE_FIELDS
 from .fig_common import NR, Provenance, check_facts, fmt, num
+from .outcome import outcome_class
 
 FIGURE_ID = "evidence-map"
 SCRIPT = "workflow/scripts/fig_evidence_map.py"
@@ -146,11 +146,13 @@ def outcome_text(case: dict) -> str:
     if case["kind"] != "patient" and case["deaths"].strip() not in ("", NR):
         return f"deaths: {case['deaths']}"
     status = case["outcome_status"].strip()
-    if status == NR:
+    coded = case.get("outcome", "").strip()
+    if status == NR and coded in ("", NR):
         return "NR"
-    if not status:
+    if not status and not coded:
         return "—"
-    return outcome_class(status)
+    cls = outcome_class(coded, status)
+    return "unclear" if cls == "unknown" else cls  # reported, but the wording says neither
 
 
 # Layout in inches (the figure is drawn on one axes whose data units are inches, y downwards).

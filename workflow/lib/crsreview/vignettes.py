@@ -21,13 +21,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import numfmt
+from . import numfmt, pairing
 from .ledger import Ledger
+from .outcome import RULE_TEXT, outcome_class
+from .pairing import POST, PRE
 
-PRE, DURING, POST = "pre-purification", "during-purification", "post-purification"
-# Measurements of the symptom course (fever, grades, vasopressors) are summarised by the case
-# series, not listed in a vignette.
-COURSE_UNITS = frozenset({"degC", "grade", "agents"})
 ABSENT = ("", "NR")
 
 
@@ -86,21 +84,22 @@ def _formatted(kind: str, raw: str) -> tuple[object, str] | None:
     return x, f"{numfmt.count(int(x)) if x == int(x) else numfmt.plain(x)} mL"
 
 
-def _measurements(case_id: str, measurements) -> dict[str, list[dict]]:
-    """Non-course measurements of one case by analyte, ordered by day (ranges by lower bound)."""
+def _measurements(case_id: str, measurements, course: frozenset[str]) -> dict[str, list[dict]]:
+    """Laboratory measurements of one case by analyte, in listed order; the symptom course
+    (config analysis.symptom_analytes) is summarised by the case series, not in a vignette."""
     out: dict[str, list[dict]] = {}
     for m in measurements:
-        if m["case_id"] == case_id and m["unit"] not in COURSE_UNITS:
+        if m["case_id"] == case_id and m["analyte"] not in course:
             out.setdefault(m["analyte"], []).append(m)
-    for rows in out.values():
-        rows.sort(key=lambda m: (float(m["day_low"]) if m["day_low"] else float("inf"), m["fact_id"]))
     return out
 
 
 def _pre_post(rows: list[dict]) -> tuple[dict | None, dict | None]:
-    """Last value before purification and first value after it (the case series' pairing rule)."""
-    pre = [m for m in rows if m["relation"] == PRE]
-    post = [m for m in rows if m["relation"] == POST]
+    """Last value before purification and first value after it, ordered as the case series'
+    pairing rule orders them (pairing.in_time_order)."""
+    usable = [(i, r) for i, r in enumerate(rows) if pairing.value_of(r) is not None]
+    pre = pairing.in_time_order([(i, r) for i, r in usable if r["relation"] == PRE])
+    post = pairing.in_time_order([(i, r) for i, r in usable if r["relation"] == POST])
     return (pre[-1] if pre else None), (post[0] if post else None)
 
 
@@ -108,18 +107,20 @@ def _censored(m: dict) -> bool:
     return m["qualifier"] in ("<", ">")
 
 
-def completeness(case: dict, fact_index: dict, measurements) -> int:
+def completeness(case: dict, fact_index: dict, measurements, course=frozenset()) -> int:
     fields = sum(_fact(fact_index, case["case_id"], f.name) is not None for f in FIELDS)
-    paired = sum(all(_pre_post(rows)) for rows in _measurements(case["case_id"], measurements).values())
-    return fields + paired
+    by_analyte = _measurements(case["case_id"], measurements, course)
+    return fields + sum(all(_pre_post(rows)) for rows in by_analyte.values())
 
 
-def choose(cases, fact_index: dict, measurements, limit: int) -> list[dict]:
+def choose(cases, fact_index: dict, measurements, limit: int, course=frozenset()) -> list[dict]:
     """The vignette patients: most complete first, ties by case id (module docstring)."""
     candidates = [
         c for c in cases if c["context"] == "car-t" and c["kind"] == "patient" and c["modality_group"] == "PE"
     ]
-    ranked = sorted(candidates, key=lambda c: (-completeness(c, fact_index, measurements), c["case_id"]))
+    ranked = sorted(
+        candidates, key=lambda c: (-completeness(c, fact_index, measurements, course), c["case_id"])
+    )
     return ranked[:limit]
 
 
@@ -156,7 +157,7 @@ def _case_fields(L: Ledger, case: dict, base: str, fact_index: dict) -> None:
     )
 
 
-def _outcome(L: Ledger, case: dict, base: str, fact_index: dict, classify) -> None:
+def _outcome(L: Ledger, case: dict, base: str, fact_index: dict) -> None:
     fid = next(
         (
             f"{case['case_id']}.{n}"
@@ -167,14 +168,12 @@ def _outcome(L: Ledger, case: dict, base: str, fact_index: dict, classify) -> No
     )
     if fid is None:
         return
-    raw = fact_index[fid]["value"].strip().lower()
-    cls = raw if raw in ("survived", "died", "unknown") else classify(raw)
-    cls = "unknown" if cls not in ("survived", "died") else cls
+    cls = outcome_class(case.get("outcome", ""), case.get("outcome_status", ""))
     L.add(
         f"{base}.outcome",
         cls,
         cls,
-        "outcome: the field outcome where given, else the outcome wording classified by the case series' rule",
+        f"outcome class: {RULE_TEXT}",
         facts=[fid],
         fact_index=fact_index,
     )
@@ -244,11 +243,11 @@ def _analyte(L: Ledger, base: str, analyte: str, rows: list[dict], fact_index: d
     )
 
 
-def _vignette(L: Ledger, case: dict, fact_index: dict, measurements, classify) -> None:
+def _vignette(L: Ledger, case: dict, fact_index: dict, measurements, course) -> None:
     base = f"case.{slug(case['case_id'])}"
     _case_fields(L, case, base, fact_index)
-    _outcome(L, case, base, fact_index, classify)
-    by_analyte = _measurements(case["case_id"], measurements)
+    _outcome(L, case, base, fact_index)
+    by_analyte = _measurements(case["case_id"], measurements, course)
     # Paired analytes first (most informative), then by name.
     order = sorted(by_analyte, key=lambda a: (not all(_pre_post(by_analyte[a])), a))
     for analyte in order:
@@ -264,17 +263,18 @@ def _vignette(L: Ledger, case: dict, fact_index: dict, measurements, classify) -
         )
 
 
-def add(L: Ledger, tables: dict[str, list[dict]], max_vignettes: int, classify) -> None:
+def add(L: Ledger, tables: dict[str, list[dict]], max_vignettes: int, course_analytes=()) -> None:
     """The one call from the ledger step: vignette entries, the choice, and the quoted details.
 
-    ``classify`` maps outcome wording to survived / died / another class (the case series' rule,
-    passed in so that the rule has one home).
+    ``course_analytes``: the symptom-course analytes (config analysis.symptom_analytes), which
+    the case series summarises and a vignette does not list.
     """
     cases, measurements = tables["cases"], tables["measurements"]
     fact_index = {f["fact_id"]: f for f in tables["facts"]}
-    chosen = choose(cases, fact_index, measurements, max_vignettes)
+    course = frozenset(course_analytes)
+    chosen = choose(cases, fact_index, measurements, max_vignettes, course)
     for case in chosen:
-        _vignette(L, case, fact_index, measurements, classify)
+        _vignette(L, case, fact_index, measurements, course)
     pe_sources = sorted(
         {c["source_id"] for c in cases if c["context"] == "car-t" and c["modality_group"] == "PE"}
     )
@@ -294,7 +294,7 @@ def add(L: Ledger, tables: dict[str, list[dict]], max_vignettes: int, classify) 
         "patients described individually (length of manuscript.vignettes)",
         derived_from=["manuscript.vignettes"],
     )
-    case_mix(L, cases, fact_index, measurements)
+    case_mix(L, cases, fact_index, measurements, course)
     start_day_seen(L, cases, fact_index)
     comparator_details(L, cases, fact_index)
     problems = L.check(set(fact_index))
@@ -302,15 +302,14 @@ def add(L: Ledger, tables: dict[str, list[dict]], max_vignettes: int, classify) 
         raise ValueError("ledger provenance problems:\n" + "\n".join(problems))
 
 
-def case_mix(L: Ledger, cases, fact_index, measurements) -> None:
+def case_mix(L: Ledger, cases, fact_index, measurements, course=frozenset()) -> None:
     """Who the PE narrative is about: patient entries by origin, the placeholder cohort of the
     review's institutional cases (until its patients arrive), co-treatment and post-PE values."""
     pe = [c for c in cases if c["context"] == "car-t" and c["modality_group"] == "PE"]
     sources = sorted({c["source_id"] for c in pe}) or sorted({c["source_id"] for c in cases})
     patients = [c for c in pe if c["kind"] == "patient"]
-    post = {m["case_id"] for m in measurements if m["relation"] == POST and m["unit"] not in COURSE_UNITS}
+    post = {m["case_id"] for m in measurements if m["relation"] == POST and m["analyte"] not in course}
     groups = {
-        "patients": (patients, "CAR-T PE entries with kind = patient (literature and institutional)"),
         "institutional_patients": (
             [c for c in patients if c["origin"] == "institutional"],
             "CAR-T PE patient entries with origin = institutional",
