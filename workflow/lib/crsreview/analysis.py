@@ -163,7 +163,7 @@ def outcomes(L: Ledger, cases, fact_index) -> None:
             f"CAR-T patient entries ({group}) with an outcome",
             facts=fids,
             fact_index=fact_index,
-            source_ids=[c["source_id"] for c in rows],
+            source_ids=[c["source_id"] for c in rows] or [c["source_id"] for c in cases],
         )
         # 'unclear' keeps its old key: the wording of a reported outcome says neither.
         for cls, key in (("survived", "survived"), ("died", "died"), ("unknown", "unclear")):
@@ -174,7 +174,7 @@ def outcomes(L: Ledger, cases, fact_index) -> None:
                 f"outcome classified as {cls}: {RULE_TEXT}",
                 facts=fids,
                 fact_index=fact_index,
-                source_ids=[c["source_id"] for c in rows],
+                source_ids=[c["source_id"] for c in rows] or [c["source_id"] for c in cases],
             )
 
 

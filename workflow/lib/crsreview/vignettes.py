@@ -5,10 +5,10 @@ beyond that the text summarises the case series (``cs.*`` entries) and every pat
 Table 1, the figures and Appendix A.
 
 Choice rule (``choose``), documented in the ledger formula of ``manuscript.vignettes``:
-candidates are CAR-T patient entries (kind = patient) in the PE group; each scores the number
-of vignette fields with a value (``FIELDS`` below, not-reported and empty do not count) plus the
-number of analytes measured both before and after purification; the most complete come first,
-ties broken by case id. Only the chosen patients get ``case.<case_slug>.<field>`` entries, so
+candidates are CAR-T patient entries (kind = patient) in the PE group; those with the most
+analytes measured both before and after purification come first (the question the review
+asks), then those with the most vignette fields with a value (``FIELDS`` below; not-reported
+and empty do not count), ties broken by case id. Only the chosen patients get ``case.<case_slug>.<field>`` entries, so
 the ledger grows with ``max_vignettes``, not with the number of cases.
 
 This module also keeps the case details the prose quotes outside the vignettes: the count of
@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from . import numfmt, pairing
+from .caseseries import signed_percent
 from .ledger import Ledger
 from .outcome import RULE_TEXT, outcome_class
 from .pairing import POST, PRE
@@ -107,10 +108,11 @@ def _censored(m: dict) -> bool:
     return m["qualifier"] in ("<", ">")
 
 
-def completeness(case: dict, fact_index: dict, measurements, course=frozenset()) -> int:
+def completeness(case: dict, fact_index: dict, measurements, course=frozenset()) -> tuple[int, int]:
+    """(analytes with a value before and after purification, vignette fields with a value)."""
     fields = sum(_fact(fact_index, case["case_id"], f.name) is not None for f in FIELDS)
     by_analyte = _measurements(case["case_id"], measurements, course)
-    return fields + sum(all(_pre_post(rows)) for rows in by_analyte.values())
+    return sum(all(_pre_post(rows)) for rows in by_analyte.values()), fields
 
 
 def choose(cases, fact_index: dict, measurements, limit: int, course=frozenset()) -> list[dict]:
@@ -118,9 +120,12 @@ def choose(cases, fact_index: dict, measurements, limit: int, course=frozenset()
     candidates = [
         c for c in cases if c["context"] == "car-t" and c["kind"] == "patient" and c["modality_group"] == "PE"
     ]
-    ranked = sorted(
-        candidates, key=lambda c: (-completeness(c, fact_index, measurements, course), c["case_id"])
-    )
+
+    def rank(c: dict) -> tuple:
+        paired, fields = completeness(c, fact_index, measurements, course)
+        return -paired, -fields, c["case_id"]
+
+    ranked = sorted(candidates, key=rank)
     return ranked[:limit]
 
 
@@ -236,7 +241,7 @@ def _analyte(L: Ledger, base: str, analyte: str, rows: list[dict], fact_index: d
     L.add(
         f"{a}.change",
         change,
-        numfmt.percent(change).replace("-", "−"),
+        signed_percent(change),
         f"{analyte}: post / pre - 1",
         derived_from=[f"{a}.pre", f"{a}.post"],
         unit="%",
@@ -282,8 +287,8 @@ def add(L: Ledger, tables: dict[str, list[dict]], max_vignettes: int, course_ana
         "manuscript.vignettes",
         [slug(c["case_id"]) for c in chosen],
         ", ".join(c["case_id"] for c in chosen) or "none",
-        f"at most {max_vignettes} (config manuscript.max_vignettes) CAR-T PE patient entries, most complete "
-        "first (vignette fields with a value + analytes paired before/after purification), ties by case id",
+        f"at most {max_vignettes} (config manuscript.max_vignettes) CAR-T PE patient entries: most analytes "
+        "paired before/after purification first, then most vignette fields with a value, then case id",
         source_ids=sorted({c["source_id"] for c in chosen})
         or pe_sources
         or sorted({c["source_id"] for c in cases}),
