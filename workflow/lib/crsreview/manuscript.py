@@ -145,6 +145,10 @@ class Context:
     def cite(self, ids: str) -> str:
         return mdtext.cite(ids)
 
+    def cite_sources(self, key: str) -> str:
+        """Citation of every source a ledger entry rests on (e.g. the patients of a group)."""
+        return mdtext.cite(self.entry(key)["source_ids"])
+
     def table(self, name: str) -> str:
         if name not in self.tables_md:
             raise ManuscriptError(f"section {self.section!r} includes unknown table {name!r}")
@@ -201,6 +205,7 @@ TEMPLATE_FUNCTIONS = (
     "analyte",
     "analytes_with",
     "cite",
+    "cite_sources",
     "table",
     "figure",
     "figref",
