@@ -28,11 +28,10 @@ from matplotlib.patches import Patch, Rectangle
 
 from . import figstyle, tablesio
 from .clean import CASE_CORE_FIELDS
-from .fig_common import NR, Provenance, check_facts, fmt, num
+from .fig_common import NR, Provenance, finish, fmt, num
 from .outcome import outcome_class
 
 FIGURE_ID = "evidence-map"
-SCRIPT = "workflow/scripts/fig_evidence_map.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Evidence map: case entries and the data each reports"
 AGGREGATED_TITLE = "Evidence map (aggregated): groups of case entries and the share reporting each field"
@@ -186,7 +185,12 @@ def mode_for(n_entries: int) -> str:
 
 
 def make(
-    inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str | None = None
+    inputs: dict[str, Path],
+    outputs: dict[str, Path],
+    dpi: int,
+    hashsalt: str,
+    script: str | None = None,
+    options: dict | None = None,
 ) -> dict:
     figstyle.apply(hashsalt)
     cases = order_cases(tablesio.read(Path(inputs["cases"])))
@@ -211,7 +215,6 @@ def make(
         fig = _draw_aggregated(cases, groups)
 
     counts = {k: sum(row.count(k) for row in grid) for k in CATEGORY_KEYS}
-    figstyle.save(fig, outputs["svg"], outputs["png"], dpi)
     not_extracted = sorted(
         f"{c['case_id']}.{fname}"
         for c, row in zip(cases, grid, strict=True)
@@ -243,22 +246,21 @@ def make(
             "groups": [g.sidecar() for g in groups],
             "share_columns": ["entries_with_nr", "entries_with_unverified"],
         }
-    check_facts(prov.fact_ids, inputs["facts"])
-    return figstyle.write_sidecar(
-        outputs["json"],
-        FIGURE_ID,
-        title,
-        script or SCRIPT,
-        inputs,
-        prov.fact_ids,
-        prov.source_ids,
-        prov.notes(),
+    return finish(
+        fig,
+        outputs,
+        dpi,
+        prov,
+        figure_id=FIGURE_ID,
+        title=title,
+        library=LIBRARY,
+        inputs=inputs,
+        script=script,
+        facts=inputs["facts"],
         **extra,
         columns=list(CASE_CORE_FIELDS),
         cell_counts=counts,
         cells_not_extracted=not_extracted,
-        library=LIBRARY,
-        outputs={k: Path(v).name for k, v in sorted(outputs.items())},
     )
 
 

@@ -22,7 +22,6 @@ from . import fig_common, figstyle, tablesio
 from .fig_common import Provenance, num
 
 FIGURE_ID = "pe-kinetics"
-SCRIPT = "workflow/scripts/fig_pe_kinetics.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Plasma exchange: fraction removed versus plasma volumes exchanged"
 MAX_PV = 3.0
@@ -193,7 +192,12 @@ def pe_cases(cases: list[dict]) -> list[dict]:
 
 
 def make(
-    inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str | None = None
+    inputs: dict[str, Path],
+    outputs: dict[str, Path],
+    dpi: int,
+    hashsalt: str,
+    script: str | None = None,
+    options: dict | None = None,
 ) -> dict:
     figstyle.apply(hashsalt)
     methods = tablesio.read(Path(inputs["purification_methods"]))
@@ -367,17 +371,17 @@ def make(
         linespacing=1.35,
     )
 
-    figstyle.save(fig, outputs["svg"], outputs["png"], dpi)
-    fig_common.check_facts(prov.fact_ids, inputs["facts"])
-    return figstyle.write_sidecar(
-        outputs["json"],
-        FIGURE_ID,
-        TITLE,
-        script or SCRIPT,
-        inputs,
-        prov.fact_ids,
-        prov.source_ids,
-        prov.notes(),
+    return fig_common.finish(
+        fig,
+        outputs,
+        dpi,
+        prov,
+        figure_id=FIGURE_ID,
+        title=TITLE,
+        library=LIBRARY,
+        inputs=inputs,
+        script=script,
+        facts=inputs["facts"],
         model={
             "formula": "fraction removed = 1 - exp(-V), V = plasma volumes exchanged",
             "marked": {f"{d:.1f}": round(model(d), 4) for d in MARKED_DOSES},
@@ -391,6 +395,4 @@ def make(
             }
             for rg in regimens
         ],
-        library=LIBRARY,
-        outputs={k: Path(v).name for k, v in sorted(outputs.items())},
     )
