@@ -292,7 +292,7 @@ CATALOGUE: list[Bad] = [
         MEAS_FILE,
         MEAS_CASE,
         "measurements.m1.day_post_infusion",
-        "must be a whole day",
+        "write the day after infusion as a number",
     ),
     Bad(
         "unknown relation",
@@ -349,7 +349,7 @@ CATALOGUE: list[Bad] = [
         "references.json",
         "",
         "DOI",
-        "does not match",
+        "a DOI starts with '10.'",
     ),
     Bad(
         "source missing from references",

@@ -50,12 +50,19 @@ REFERENCE_TABLES = [
     "syndrome_cytokines",
     "background_facts",
 ]
-EXTRACTIONS = sorted(str(p) for p in Path(RAW, "extractions").glob("*.yaml"))
+# Every file of the folder (not only *.yaml / *.xlsx): validation names any stray file
+# (a .yml, a spreadsheet lock file, an editor backup) instead of silently ignoring it.
+EXTRACTIONS = (
+    sorted(str(p) for p in Path(RAW, "extractions").iterdir() if p.is_file())
+    if Path(RAW, "extractions").is_dir()
+    else []
+)
 REFERENCES = f"{RAW}/references.json"
 SOURCES = f"{RAW}/sources.csv"
 REFERENCE_CSVS = [f"{RAW}/reference/{t}.csv" for t in REFERENCE_TABLES]
 EXTRACTION_SCHEMAS = [
     f"{SCHEMAS}/extraction.schema.yaml",
+    f"{SCHEMAS}/case_fields.yaml",
     f"{SCHEMAS}/references.schema.yaml",
     f"{SCHEMAS}/sources.schema.yaml",
 ]
@@ -79,6 +86,7 @@ EVIDENCE_OUTPUTS = [
     f"{PROCESSED}/sources.csv",
     f"{PROCESSED}/cases.csv",
     f"{PROCESSED}/measurements.csv",
+    f"{PROCESSED}/events.csv",
 ] + [f"{PROCESSED}/{t}.csv" for t in REFERENCE_TABLES]
 
 LEDGER = f"{PROCESSED}/numbers.json"

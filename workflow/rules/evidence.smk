@@ -70,6 +70,12 @@ rule clean_extractions:
             category="Evidence",
             labels={"table": "measurements"},
         ),
+        events=report(
+            f"{PROCESSED}/events.csv",
+            caption="../report/evidence.rst",
+            category="Evidence",
+            labels={"table": "events"},
+        ),
         facts=f"{PROCESSED}/parts/facts_extractions.csv",
     log:
         "logs/clean_extractions.log",

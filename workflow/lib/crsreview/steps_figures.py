@@ -10,7 +10,9 @@ import importlib
 from pathlib import Path
 
 
-def make(module: str, inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, options: dict) -> dict:
+def make(
+    module: str, inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, options: dict
+) -> dict:
     if not module.startswith("fig_"):
         raise ValueError(f"figure module must be a crsreview.fig_* module, got {module!r}")
     mod = importlib.import_module(f"crsreview.{module}")
