@@ -25,6 +25,8 @@ SUMMARY_TITLE = "Case timelines summarised: first session day and sessions per p
 
 _C = figstyle.OKABE_ITO
 # event -> (marker, colour, legend label); purification sessions take their group's colour.
+DRUGS = frozenset({"tocilizumab", "corticosteroid", "anakinra", "ruxolitinib", "other_drug"})
+DRUG_OFFSET = 0.22  # rows are 1 unit apart; drugs sit just below the line (y grows downwards)
 EVENT_STYLE = {
     "crs_onset": ("o", _C["orange"], "CRS onset"),
     "icans_onset": ("o", _C["purple"], "ICANS onset"),
@@ -42,9 +44,13 @@ EVENT_STYLE = {
 SESSION_MARKER = "|"
 
 
-def treated(cases: list[dict]) -> list[dict]:
+def treated(cases: list[dict], order=()) -> list[dict]:
+    """Treated CAR-T patients, the configured groups first (in their order), then by case id."""
     rows = [c for c in cases if c["context"] == "car-t" and c["kind"] == "patient"]
-    return sorted(rows, key=lambda c: (c["modality_group"], c["case_id"]))
+    rank = {g: k for k, g in enumerate(order)}
+    return sorted(
+        rows, key=lambda c: (rank.get(c["modality_group"], len(rank)), c["modality_group"], c["case_id"])
+    )
 
 
 def session_group(event: str, options: dict) -> str | None:
@@ -86,10 +92,26 @@ def _style(e: dict, options: dict) -> tuple[str, str]:
     return marker, colour
 
 
+def _draw_event(ax, e: dict, y: float, options: dict) -> None:
+    marker, colour = _style(e, options)
+    colour = figstyle.line_colour(colour)
+    lo, hi = pairing.day_low(e), _day_high(e)
+    dy = DRUG_OFFSET if e["event"] in DRUGS else 0.0
+    if hi > lo:
+        ax.plot([lo, hi], [y + dy, y + dy], color=colour, lw=0.8, zorder=2)
+    style = figstyle.marker_style(colour, e["flag"], marker, 3.5 if dy else 4.0)
+    if marker == SESSION_MARKER:
+        style.update(markersize=7.0, markeredgewidth=1.6)
+    ax.plot([lo], [y + dy], linestyle="none", zorder=3, **style)
+
+
 def _draw_rows(patients: list[dict], by_case: dict[str, list[dict]], options: dict):
     n = max(len(patients), 1)
     row_h = figstyle.row_height(0.22, n, 1.3, minimum=0.1)
     fig = figstyle.figure(figstyle.DOUBLE_COLUMN, n * row_h + 1.3)
+    # Extra side padding: the layout is solved at screen resolution, and case ids drawn at the
+    # PNG's 300 dpi came out a little wider than that and were clipped at the edge.
+    fig.get_layout_engine().set(w_pad=0.1)
     ax = fig.add_subplot()
     for y, c in enumerate(patients):
         evs = by_case[c["case_id"]]
@@ -109,24 +131,15 @@ def _draw_rows(patients: list[dict], by_case: dict[str, list[dict]], options: di
             [min(days), max(days)], [y, y], color=figstyle.LIGHT_GREY, lw=3.0, solid_capstyle="butt", zorder=1
         )
         for e in evs:
-            marker, colour = _style(e, options)
-            lo, hi = pairing.day_low(e), _day_high(e)
-            if hi > lo:
-                ax.plot([lo, hi], [y, y], color=figstyle.line_colour(colour), lw=0.8, zorder=2)
-            ax.plot(
-                [lo],
-                [y],
-                linestyle="none",
-                zorder=3,
-                **figstyle.marker_style(
-                    figstyle.line_colour(colour), e["flag"], marker, 5.0 if marker == SESSION_MARKER else 4.0
-                ),
-            )
-    ax.set_yticks(range(len(patients)), [f"{c['case_id']} ({c['modality_group']})" for c in patients])
+            _draw_event(ax, e, y, options)
+    labels = [f"{c['case_id']} ({c['modality_group']})" for c in patients]
+    ax.set_yticks(range(len(patients)), labels, fontsize=figstyle.SMALL_SIZE)
     ax.set_ylim(len(patients) - 0.5, -0.5)
-    ax.tick_params(axis="y", length=0, labelsize=figstyle.SMALL_SIZE)
+    ax.tick_params(axis="y", length=0)
     ax.set_xlabel("day after CAR-T infusion")
     ax.grid(axis="x")
+    if not any(by_case.values()):
+        ax.set_xticks([])  # no day to show: no invented scale
     _legend(fig, [e for evs in by_case.values() for e in evs], options)
     return fig
 
@@ -142,8 +155,8 @@ def _legend(fig, events: list[dict], options: dict) -> None:
                 [],
                 linestyle="none",
                 marker=SESSION_MARKER,
-                markersize=5,
-                markeredgewidth=1.0,
+                markersize=7,
+                markeredgewidth=1.6,
                 color=colour,
                 label=f"{g} session",
             )
@@ -230,7 +243,7 @@ def make(
     cases = tablesio.read(Path(inputs["cases"]))
     events = tablesio.read(Path(inputs["events"]))
     prov = Provenance()
-    patients = treated(cases)
+    patients = treated(cases, options["groups"])
     by_case = select(cases, events, options, prov)
     limit = int(options["max_timeline_patients"])
     extra: dict = {"max_rows": limit, "rows": [c["case_id"] for c in patients]}
