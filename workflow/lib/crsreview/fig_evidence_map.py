@@ -1,4 +1,4 @@
-"""Figure 1, evidence map: every case entry, what it reports and what it does not.
+"""Figure "evidence map": every case entry, what it reports and what it does not.
 
 One row per entry of cases.csv (CAR-T entries first, then COVID-19 comparators; PE first
 within each). Text columns: technique group, context, kind and n, maximum CRS grade, outcome.

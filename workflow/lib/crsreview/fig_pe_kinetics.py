@@ -1,4 +1,4 @@
-"""Figure 3, plasma-exchange kinetics: fraction removed versus plasma volumes exchanged.
+"""Figure "plasma-exchange kinetics": fraction removed versus plasma volumes exchanged.
 
 The one-compartment first-order model 1 - exp(-V) is drawn for V = 0-3 plasma volumes, with the
 1.0 and 1.5 PV points marked. Reported removal fractions of TPE (purification_methods,

@@ -1,4 +1,4 @@
-"""Figure 2, "What each technique can remove": size windows of techniques beside mediator sizes.
+"""Figure "What each technique can remove": size windows of techniques beside mediator sizes.
 
 Panel a: cut-offs and size windows stated for each technique (purification_methods, property
 cutoff_kda or size_window_kda). Panel b: molecular weights of the mediators (mediators.csv), one

@@ -1,4 +1,4 @@
-"""Figure 4, "CAR-T CRS versus viral CRS": blood cytokine levels by syndrome.
+"""Figure "CAR-T CRS versus viral CRS": blood cytokine levels by syndrome.
 
 One panel per analyte (forest-plot style): one row per reported group, the value in canonical
 units (pg/mL; ferritin ng/mL) on a log axis, the interval as a line (IQR thick, 95% CI thin,
