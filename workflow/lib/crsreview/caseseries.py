@@ -225,7 +225,8 @@ def analyte_entries(L: Ledger, base: str, analyte: str, pairs: list[pairing.Pair
         f"{k}.change_median",
         med,
         signed_percent(med),
-        f"median over {n} pairs of (post / pre - 1) for {analyte}",
+        f"median over {n} exact pairs of (post / pre - 1) for {analyte}; {len(censored)} censored "
+        f"pair{'' if len(censored) == 1 else 's'} left out",
         unit="%",
         **common,
     )
