@@ -9,6 +9,7 @@ rule ledger:
         sources=f"{PROCESSED}/sources.csv",
         cases=f"{PROCESSED}/cases.csv",
         measurements=f"{PROCESSED}/measurements.csv",
+        events=f"{PROCESSED}/events.csv",
         code=lib_deps("runner", "steps_ledger"),
     output:
         ledger=report(

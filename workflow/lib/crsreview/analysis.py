@@ -143,7 +143,7 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index, follows: str) 
     )
 
 
-def outcomes(L: Ledger, cases, fact_index) -> None:
+def outcomes(L: Ledger, cases, fact_index, follows: str) -> None:
     """Outcome of each CAR-T patient entry: the coded outcome, else its wording (caseseries)."""
     patients = [c for c in cases if c["context"] == "car-t" and c["kind"] == "patient"]
     for group in ("PE", "all"):
@@ -163,7 +163,7 @@ def outcomes(L: Ledger, cases, fact_index) -> None:
             f"CAR-T patient entries ({group}) with an outcome",
             facts=fids,
             fact_index=fact_index,
-            source_ids=[c["source_id"] for c in rows] or [c["source_id"] for c in cases],
+            source_ids=[c["source_id"] for c in rows] or [follows],
         )
         # 'unclear' keeps its old key: the wording of a reported outcome says neither.
         for cls, key in (("survived", "survived"), ("died", "died"), ("unknown", "unclear")):
@@ -174,7 +174,7 @@ def outcomes(L: Ledger, cases, fact_index) -> None:
                 f"outcome classified as {cls}: {RULE_TEXT}",
                 facts=fids,
                 fact_index=fact_index,
-                source_ids=[c["source_id"] for c in rows] or [c["source_id"] for c in cases],
+                source_ids=[c["source_id"] for c in rows] or [follows],
             )
 
 
@@ -547,7 +547,7 @@ def build(tables: dict[str, list[dict]], analysis_config: dict, follows: str) ->
     settings = caseseries.Settings.from_config(analysis_config, follows)
     L = Ledger()
     evidence_counts(L, tables["sources"], tables["cases"], facts, fact_index, follows)
-    outcomes(L, tables["cases"], fact_index)
+    outcomes(L, tables["cases"], fact_index, follows)
     pe_cytokine_data(L, tables["cases"], tables["measurements"], fact_index)
     caseseries.build(
         L, tables["cases"], tables["measurements"], tables.get("events", []), fact_index, settings

@@ -24,13 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import numfmt, pairing
+from . import numfmt, pairing, plasma
 from .ledger import Ledger
 from .outcome import OUTCOMES, RULE_TEXT, outcome_class
-
-# Blood volume per kg body weight in the plasma-volume formula (L/kg; Kaplan's 0.07 x weight
-# x (1 - Hct) estimate, also used for the regimens in the text).
-BLOOD_L_PER_KG = 0.07
 
 
 def slug(text: str) -> str:
@@ -229,7 +225,8 @@ def analyte_entries(L: Ledger, base: str, analyte: str, pairs: list[pairing.Pair
         f"{k}.change_median",
         med,
         signed_percent(med),
-        f"median over {n} pairs of (post / pre - 1) for {analyte}",
+        f"median over {n} exact pairs of (post / pre - 1) for {analyte}; {len(censored)} censored "
+        f"pair{'' if len(censored) == 1 else 's'} left out",
         unit="%",
         **common,
     )
@@ -397,8 +394,7 @@ def _plasma_volumes(d: Data, cid: str) -> tuple[float, list[str]] | None:
     vol, w, h = (d.number(cid, f) for f in ("pe_volume_ml_per_session", "weight_kg", "haematocrit_percent"))
     if not (vol and w and h) or not 0 < h[0] < 100 or w[0] <= 0:
         return None
-    plasma_ml = BLOOD_L_PER_KG * w[0] * (1 - h[0] / 100) * 1000
-    return vol[0] / plasma_ml, [vol[1], w[1], h[1]]
+    return plasma.volumes_exchanged(vol[0], w[0], h[0]), [vol[1], w[1], h[1]]
 
 
 def regimen_values(d: Data, members: list[dict], group: str) -> dict[str, list[tuple[float, list[str]]]]:
@@ -430,7 +426,7 @@ REGIMEN_TEXT = {
     "sessions": ("sessions per patient (events, else the pe_sessions field)", "", 0),
     "volume_ml": ("exchange volume per session", "mL", 0),
     "plasma_volumes": (
-        f"plasma volumes exchanged per session = volume / ({BLOOD_L_PER_KG} x weight x (1 - Hct))",
+        f"plasma volumes exchanged per session = volume / ({plasma.FORMULA})",
         "",
         2,
     ),
