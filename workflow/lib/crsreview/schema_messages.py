@@ -16,6 +16,8 @@ PATTERN_RULES = {
     "^\\d+$": "must be digits only",
     "^$|^\\d+$": "must be a whole number (digits only) or empty",
 }
+FACT_MAPS = ("facts", "source_facts")
+MAX_LISTED_FIELDS = 20  # longer lists (CSL-JSON has ~100 variables) are not printed
 DAY_RULE = "write the day after infusion as a number (day 0 = infusion day), a range such as '2-4', or null"
 _TYPE_WORDS = {
     "string": "text",
@@ -62,8 +64,9 @@ def _unknown_fields(err) -> str:
     allowed = list(err.schema.get("properties", {}))
     extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
     parts = [f"{name!r}{did_you_mean(name, allowed)}" for name in extra]
-    shown = ", ".join(allowed)
-    return f"unknown field(s): {', '.join(parts)}; allowed here: {shown}"
+    if len(allowed) > MAX_LISTED_FIELDS:
+        return f"unknown field(s): {', '.join(parts)}; see the schema for the allowed names"
+    return f"unknown field(s): {', '.join(parts)}; allowed here: {', '.join(allowed)}"
 
 
 def reason(err, path: list) -> str:
@@ -80,6 +83,16 @@ def reason(err, path: list) -> str:
         return f"{err.instance!r} must be a non-empty text, a number or true/false"
     if err.validator == "pattern":
         return _pattern_reason(err)
+    if (
+        err.validator == "type"
+        and err.validator_value == "object"
+        and len(path) >= 2
+        and path[-2] in FACT_MAPS
+    ):
+        return (
+            f"{err.instance!r} has the wrong type: a fact is written as "
+            f"{{value: {err.instance!r}, locator: <where in the source>, flag: seen}}"
+        )
     if err.validator == "type":
         return f"{err.instance!r} has the wrong type: expected {_types(err.validator_value)}"
     if err.validator == "enum":
