@@ -10,6 +10,8 @@
 # name: library module, input tables (data/processed/<table>.csv), takes config `analysis:`
 FIGURE_TABLE = {
     "evidence-map": ("fig_evidence_map", ["cases", "facts"], False),
+    "case-timelines": ("fig_case_timelines", ["cases", "events", "facts"], True),
+    "case-cytokines": ("fig_case_cytokines", ["cases", "measurements", "facts"], True),
     "size-windows": ("fig_size_windows", ["mediators", "purification_methods"], False),
     "pe-kinetics": (
         "fig_pe_kinetics",
@@ -17,8 +19,6 @@ FIGURE_TABLE = {
         False,
     ),
     "syndrome-cytokines": ("fig_syndrome_cytokines", ["syndrome_cytokines"], False),
-    "case-cytokines": ("fig_case_cytokines", ["cases", "measurements", "facts"], True),
-    "case-timelines": ("fig_case_timelines", ["cases", "events", "facts"], True),
 }
 FIGURES = list(FIGURE_TABLE)
 FIGURE_OUTPUTS = [

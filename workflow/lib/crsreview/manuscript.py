@@ -164,9 +164,6 @@ class Context:
             raise ManuscriptError(f"section {self.section!r} refers to unknown figure {name!r}")
         return f"Figure {self.figure_numbers.get(name, 0)}"
 
-    def hasfig(self, name: str) -> bool:
-        return name in self.figures_meta
-
     def figure(self, name: str, caption: str) -> str:
         if name not in self.figures_meta:
             raise ManuscriptError(f"section {self.section!r} includes unknown figure {name!r}")
@@ -210,7 +207,6 @@ TEMPLATE_FUNCTIONS = (
     "table",
     "figure",
     "figref",
-    "hasfig",
 )
 
 
