@@ -47,6 +47,7 @@ FIELDS = (
     Field("crs_grade_max", "crs_grade", "grade", "maximum CRS grade as extracted (numeric grades only)"),
     Field("icans_grade_max", "icans_grade", "grade", "maximum ICANS grade as extracted (numeric only)"),
     Field("tocilizumab_doses", "tocilizumab_doses", "count", "tocilizumab doses as extracted"),
+    Field("corticosteroids", "corticosteroids", "text", "corticosteroids as extracted"),
     Field("pe_start_day", "pe_start_day", "day", "day after infusion of the first PE as extracted"),
     Field("pe_sessions", "sessions", "count", "PE sessions as extracted"),
     Field("pe_volume_ml_per_session", "volume_ml", "ml", "exchange volume per session as extracted"),
