@@ -218,3 +218,21 @@ def test_report_captions_state_no_data():
         assert audit.scan_caption(path.name, path.read_text(encoding="utf-8"), names, sources) == [], (
             path.name
         )
+
+
+def test_headline_sections_do_not_state_unverified_pairs():
+    ctx = _ctx(
+        {
+            "cs.pe.paired_analytes": ["il_6"],
+            "cs.pe.il_6.pairs": 6,
+            "cs.pe.il_6.change_median": -0.5,
+            "cs.pe.il_6.test_p": 0.03,
+            "cs.pe.il_6.direction": "fall",
+        },
+        section="abstract",
+    )
+    ctx.numbers["cs.pe.il_6.change_median"]["headline_ok"] = False
+    text = _render(ctx, '{{ nv.cytokine_headline("pe", hl=true) }}')
+    assert "unverified" in text and "fell" not in text
+    ctx.numbers["cs.pe.il_6.change_median"]["headline_ok"] = True
+    assert "IL-6 fell after PE in" in _render(ctx, '{{ nv.cytokine_headline("pe", hl=true) }}')

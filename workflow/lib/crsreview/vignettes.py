@@ -122,8 +122,12 @@ def choose(cases, fact_index: dict, measurements, limit: int, course=frozenset()
         c for c in cases if c["context"] == "car-t" and c["kind"] == "patient" and c["modality_group"] == "PE"
     ]
 
+    by_case: dict[str, list[dict]] = {}  # one pass over the measurements, not one per case
+    for m in measurements:
+        by_case.setdefault(m["case_id"], []).append(m)
+
     def rank(c: dict) -> tuple:
-        paired, fields = completeness(c, fact_index, measurements, course)
+        paired, fields = completeness(c, fact_index, by_case.get(c["case_id"], []), course)
         return -paired, -fields, c["case_id"]
 
     ranked = sorted(candidates, key=rank)
