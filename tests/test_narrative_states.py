@@ -225,7 +225,7 @@ FORBIDDEN = {
         *FEW,
         "inaccessible",
         "isolated case reports",
-        "reported outcome survived and",
+        "PE for CAR-T CRS; no outcome",
         "too few",
     ],
 }
