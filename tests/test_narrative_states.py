@@ -240,6 +240,7 @@ REQUIRED = {
         "IL-6 was measured before and after PE in 1 patient",
         "IL-6 went from 5200 pg/mL",
         "to 900 pg/mL",
+        "each of the 3 patients with a reported outcome survived",  # "survived" counts as survival
     ],
     "two_pairs": ["IL-6 was measured before and after PE in 2 patients", "no direction of change is claimed"],
     "many_falling": [
