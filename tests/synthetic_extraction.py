@@ -70,7 +70,7 @@ def document(source_id: str = SOURCE_ID) -> dict:
             _meas("m1", "IL-6", 2.4, "ng/mL", 3, "pre-purification"),
             _meas("m2", "IL-6", 310, "pg/mL", 6, "post-purification"),
             _meas("m3", "IFN-gamma", 5000, "pg/mL", 3, "pre-purification", ">"),
-            _meas("m4", "temperature", 104.0, "degF", 3, "pre-purification"),
+            _meas("m4", "temperature", 104, "degF", 3, "pre-purification"),
             _meas("m5", "temperature", 37.2, "degC", "6-7", "post-purification"),
             _meas("m6", "CRS grade", 4, "grade", 3, "pre-purification"),
             _meas("m7", "vasopressor agents", 2, "agents", 3, "pre-purification"),

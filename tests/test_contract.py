@@ -77,7 +77,7 @@ def test_symptom_units_convert_and_record_the_conversion(raw_copy):
     assert (temp["value"], temp["unit"], temp["value_as_reported"], temp["unit_as_reported"]) == (
         40.0,
         "degC",
-        104.0,
+        104,
         "degF",
     )
     assert "degF -> degC" in temp["conversion"]
@@ -191,6 +191,8 @@ def test_symptom_units_convert_and_record_the_conversion(raw_copy):
             "'IL-6'",
         ),
         (lambda d: _p1(d)["measurements"][1].__setitem__("unit", "pg/ml"), "measurements.m2.unit", "'pg/mL'"),
+        (lambda d: _p1(d).__setitem__("outcome", "died"), "outcome", "write it under facts:"),
+        (lambda d: _p1(d)["facts"].__setitem__("weight_kg", 70), "facts.weight_kg", "{value: 70, locator:"),
     ],
 )
 def test_contract_mistakes_are_named(raw_copy, edit, field, reason):

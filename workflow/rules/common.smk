@@ -1,3 +1,4 @@
+import hashlib
 import os
 import re
 import subprocess
@@ -64,6 +65,7 @@ EXTRACTION_SCHEMAS = [
     f"{SCHEMAS}/extraction.schema.yaml",
     f"{SCHEMAS}/case_fields.yaml",
     f"{SCHEMAS}/references.schema.yaml",
+    f"{SCHEMAS}/csl-data.json",
     f"{SCHEMAS}/sources.schema.yaml",
 ]
 REFERENCE_SCHEMAS = EXTRACTION_SCHEMAS + [
@@ -79,6 +81,20 @@ EVIDENCE_PARTS = {
 def part_files(wildcards):
     """Raw files and schemas of one evidence part (input of rule fingerprint)."""
     return EVIDENCE_PARTS[wildcards.part]
+
+
+# Every raw file: its content digest is a param of the validate rule (see evidence.smk).
+RAW_FILES = [REFERENCES, SOURCES, *EXTRACTIONS, *REFERENCE_CSVS]
+
+
+def content_digest(paths):
+    """SHA-256 over the contents of `paths` (small hand-curated files; read at DAG build)."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.encode("utf-8") + b"\0")
+        with open(path, "rb") as fh:
+            digest.update(hashlib.sha256(fh.read()).digest())
+    return digest.hexdigest()
 
 
 EVIDENCE_OUTPUTS = [

@@ -103,3 +103,54 @@ def value_problem(value: object, spec: dict) -> str | None:
     if target and isinstance(value, (int, float)) and not isinstance(value, bool):
         return f"a number here belongs in the field {target!r} (this field holds the wording as printed)"
     return None
+
+
+README_START = "<!-- data dictionary: generated from workflow/schemas/case_fields.yaml -->"
+README_END = "<!-- end of data dictionary -->"
+
+
+def _type_text(spec: dict) -> str:
+    kind = spec["type"]
+    if kind == "choice":
+        return "one of " + ", ".join(f"`{v}`" for v in spec["values"])
+    if kind in NUMERIC_TYPES:
+        low, high = spec.get("min"), spec.get("max")
+        word = "whole number" if kind == "integer" else "number"
+        text = f"{word} {low:g}–{high:g}" if low is not None and high is not None else word
+        if spec.get("text_allowed"):
+            text += ", or a sentence"
+        return text
+    return "text"
+
+
+def markdown(dictionary: Dictionary) -> str:
+    """The data-dictionary tables of data/README.md (between README_START and README_END)."""
+    lines = [README_START, "", "Case fields (`facts:` of a case; each is a column of `cases.csv`):", ""]
+    lines += ["| field | type | unit | meaning |", "|---|---|---|---|"]
+    for name, spec in dictionary.case_fields.items():
+        unit = f"`{spec['unit']}`" if spec.get("unit") else ""
+        lines.append(f"| `{name}` | {_type_text(spec)} | {unit} | {spec['description']} |")
+    lines += ["", "Source fields (`source_facts:` of a file):", ""]
+    lines += ["| field | type | meaning |", "|---|---|---|"]
+    for name, spec in dictionary.source_fields.items():
+        lines.append(f"| `{name}` | {_type_text(spec)} | {spec['description']} |")
+    topics = ", ".join(f"`{t}`" for t in sorted(dictionary.not_reported_topics))
+    lines += ["", f"Allowed under `not_reported:` besides the case fields: {topics}.", "", README_END]
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, dictionary: Dictionary) -> bool:
+    """Rewrite the generated block of data/README.md; True when it changed."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(README_START), text.index(README_END) + len(README_END)
+    new = text[:start] + markdown(dictionary) + text[end:]
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":
+    import sys
+
+    changed = update_readme(Path(sys.argv[2]), load(Path(sys.argv[1])))
+    print("data dictionary in", sys.argv[2], "updated" if changed else "already up to date")

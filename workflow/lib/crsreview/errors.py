@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 # Problems with this rank are files that could not be read at all: listed first, because
 # every other message about them (or depending on them) would be a consequence.
 PARSE = 0
-CHECK = 1
+SKIPPED = 1  # "checks that need this file were skipped": right after the cause
+CHECK = 2
 
 
 class BuildError(Exception):
@@ -24,6 +25,18 @@ class BuildError(Exception):
 
     def render(self) -> str:
         return str(self)
+
+
+class TemplateError(BuildError, ValueError):
+    """A manuscript template asked for something the ledger or sidecars do not have."""
+
+    title = "problem in a manuscript template"
+
+
+class RenderingError(BuildError, RuntimeError):
+    """pandoc or typst failed, or the rendered result broke a rule (e.g. a remote resource)."""
+
+    title = "the manuscript could not be rendered"
 
 
 @dataclass(frozen=True, order=True)
@@ -60,8 +73,8 @@ class InputError(BuildError):
     def render(self) -> str:
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in {self.subject} (file | record | field | reason):"
-        parse = [p for p in self.problems if p.rank == PARSE]
-        rest = [p for p in self.problems if p.rank != PARSE]
+        parse = [p for p in self.problems if p.rank != CHECK]
+        rest = [p for p in self.problems if p.rank == CHECK]
         lines = [head]
         if parse:
             lines.append("  Files that could not be read (fix these first):")
@@ -84,6 +97,10 @@ class Collector:
     def add_parse(self, file: str, record: object, field: str, reason: str) -> None:
         """A file that cannot be read (syntax, encoding, size): reported first."""
         self.problems.append(Problem(str(file), str(record), str(field), reason, PARSE))
+
+    def add_skipped(self, file: str, reason: str) -> None:
+        """One line saying which checks were skipped because `file` could not be read."""
+        self.problems.append(Problem(str(file), "-", "-", reason, SKIPPED))
 
     def raise_if_any(self) -> None:
         if self.problems:

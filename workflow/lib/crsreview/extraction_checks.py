@@ -131,6 +131,13 @@ class Checks:
         mods = case.get("modalities")
         for m in mods if isinstance(mods, list) else []:
             self.vocab_value(cid, "modalities", m, "modalities")
+        for key in case:
+            if key in self.dictionary.case_fields:
+                self.out.add(
+                    cid,
+                    key,
+                    f"{key!r} is a case fact: write it under facts: with its value, locator and flag",
+                )
         n = case.get("n")
         if case.get("kind") == "cohort" and not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
             self.out.add(cid, "n", "a cohort needs its size n (a whole number >= 1)")

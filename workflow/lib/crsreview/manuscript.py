@@ -19,6 +19,7 @@ from pathlib import Path
 import jinja2
 
 from . import mdtext
+from .errors import TemplateError
 
 HEADLINE_SECTIONS = ("abstract", "conclusion")
 # Appendix rows list this many input facts; numbers.json keeps every one.
@@ -26,7 +27,7 @@ MAX_FACTS_LISTED = 6
 ANCHOR_PREFIX = "num-"
 
 
-class ManuscriptError(ValueError):
+class ManuscriptError(TemplateError):
     """A template asked for something the ledger or sidecars do not have."""
 
 

@@ -16,6 +16,8 @@ PATTERN_RULES = {
     "^\\d+$": "must be digits only",
     "^$|^\\d+$": "must be a whole number (digits only) or empty",
 }
+FACT_MAPS = ("facts", "source_facts")
+MAX_LISTED_FIELDS = 20  # longer lists (CSL-JSON has ~100 variables) are not printed
 DAY_RULE = "write the day after infusion as a number (day 0 = infusion day), a range such as '2-4', or null"
 _TYPE_WORDS = {
     "string": "text",
@@ -55,15 +57,19 @@ def _is_date(value: object) -> bool:
 def _date_reason(err, path: list) -> str:
     if path and path[-1] == "day_post_infusion":
         return f"{err.instance} looks like a calendar date; {DAY_RULE}"
-    return f"{err.instance} was read as a calendar date; put it in quotes to keep it as text"
+    return (
+        f"{err.instance} was read as a calendar date; to keep it as text put it in quotes (YAML) "
+        "or format the cell as Text (spreadsheet)"
+    )
 
 
 def _unknown_fields(err) -> str:
     allowed = list(err.schema.get("properties", {}))
     extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
     parts = [f"{name!r}{did_you_mean(name, allowed)}" for name in extra]
-    shown = ", ".join(allowed)
-    return f"unknown field(s): {', '.join(parts)}; allowed here: {shown}"
+    if len(allowed) > MAX_LISTED_FIELDS:
+        return f"unknown field(s): {', '.join(parts)}; see the schema for the allowed names"
+    return f"unknown field(s): {', '.join(parts)}; allowed here: {', '.join(allowed)}"
 
 
 def reason(err, path: list) -> str:
@@ -80,13 +86,27 @@ def reason(err, path: list) -> str:
         return f"{err.instance!r} must be a non-empty text, a number or true/false"
     if err.validator == "pattern":
         return _pattern_reason(err)
+    if (
+        err.validator == "type"
+        and err.validator_value == "object"
+        and len(path) >= 2
+        and path[-2] in FACT_MAPS
+    ):
+        return (
+            f"{err.instance!r} has the wrong type: a fact is written as "
+            f"{{value: {err.instance!r}, locator: <where in the source>, flag: seen}}"
+        )
     if err.validator == "type":
         return f"{err.instance!r} has the wrong type: expected {_types(err.validator_value)}"
     if err.validator == "enum":
         allowed = [str(v) for v in err.validator_value]
         return f"{err.instance!r} is not one of: {', '.join(allowed)}{did_you_mean(err.instance, allowed)}"
     if err.validator == "minItems" and err.validator_value == 1:
-        return "must list at least one entry"
+        return (
+            "must list at least one entry (a file needs at least one case: patient or cohort)"
+            if path == ["cases"]
+            else "must list at least one entry"
+        )
     return err.message
 
 

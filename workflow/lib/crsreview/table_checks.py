@@ -29,7 +29,7 @@ def vocab_reason(value: str, vocab, allowed: str) -> str | None:
         return None
     shown = ", ".join(sorted(vocab[allowed]))
     if len(shown) > SHOWN_VOCAB_CHARS:
-        shown = shown[:SHOWN_VOCAB_CHARS] + ", ..."
+        shown = shown[: shown.rindex(", ", 0, SHOWN_VOCAB_CHARS)] + ", ..."
     return f"{value!r} is not in the '{allowed}' vocabulary{did_you_mean(value, vocab[allowed])} ({shown})"
 
 

@@ -8,16 +8,20 @@ one line saying so (no cascade of "unknown source" errors behind a missing comma
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jsonschema
 import yaml
+from referencing import Registry, Resource
 
 from . import casefields, extraction_checks, files, schema_messages, table_checks
 from . import vocab as vocab_mod
 from .errors import Collector, FileProblems
 
+# The full CSL-JSON item schema, committed unchanged (references.schema.yaml refers to it by $id).
+CSL_SCHEMA_FILE = "csl-data.json"
 REFERENCE_TABLES = ("mediators", "purification_methods", "syndrome_cytokines", "background_facts")
 NUMBER_RE = table_checks.NUMBER_RE
 
@@ -89,7 +93,9 @@ def _load_references(ctx: _Context, path: Path) -> set[str] | None:
     refs = files.read_json(path, ctx.problems, name)
     if refs is None:
         return None
-    validator = jsonschema.Draft202012Validator(ctx.schema("references"))
+    csl = json.loads((ctx.schemas_dir / CSL_SCHEMA_FILE).read_text(encoding="utf-8"))
+    registry = Registry().with_resource(csl["$id"], Resource.from_contents(csl))
+    validator = jsonschema.Draft202012Validator(ctx.schema("references"), registry=registry)
     schema_messages.report(validator, refs, FileProblems(ctx.problems, name), _ref_record)
     ids: set[str] = set()
     for item in refs if isinstance(refs, list) else []:
@@ -128,10 +134,8 @@ def _known_sources(ctx: _Context, paths: RawPaths, ref_ids, src_ids) -> set[str]
     if ref_ids is None or src_ids is None:
         unreadable = [p for p, ids in ((paths.references, ref_ids), (paths.sources, src_ids)) if ids is None]
         for p in unreadable:
-            ctx.problems.add_parse(
+            ctx.problems.add_skipped(
                 ctx.name_of(p),
-                "-",
-                "-",
                 "checks that need this file (do the source ids of the extractions and tables exist?) "
                 "were skipped; they run again once the file can be read",
             )
@@ -224,3 +228,32 @@ def load_raw(
     _load_tables(ctx, paths, known)
     ctx.problems.raise_if_any()
     return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`make validate`: check a data/raw folder; print the problems (exit 1) or a summary."""
+    import argparse
+    import sys
+
+    from .errors import InputError
+
+    parser = argparse.ArgumentParser(description="Check the raw data (data/raw) and list every problem.")
+    parser.add_argument("raw", type=Path, help="the data/raw folder")
+    parser.add_argument("--schemas", type=Path, required=True, help="workflow/schemas folder")
+    parser.add_argument("--quiet", action="store_true", help="print nothing when the data are valid")
+    args = parser.parse_args(argv)
+    root = args.raw.resolve().parent.parent
+    try:
+        data = load_raw(args.raw, args.schemas, args.schemas / "vocabularies.yaml", root=root)
+    except InputError as exc:
+        print(exc.render(), file=sys.stdout)
+        print("\nFix these in data/raw (see data/README.md), then run the command again.")
+        return 1
+    if not args.quiet:
+        n_cases = sum(len(d["cases"]) for d in data.extractions.values())
+        print(f"data/raw is valid: {len(data.checked_files)} files, {n_cases} cases.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
