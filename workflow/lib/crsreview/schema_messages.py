@@ -57,7 +57,10 @@ def _is_date(value: object) -> bool:
 def _date_reason(err, path: list) -> str:
     if path and path[-1] == "day_post_infusion":
         return f"{err.instance} looks like a calendar date; {DAY_RULE}"
-    return f"{err.instance} was read as a calendar date; put it in quotes to keep it as text"
+    return (
+        f"{err.instance} was read as a calendar date; to keep it as text put it in quotes (YAML) "
+        "or format the cell as Text (spreadsheet)"
+    )
 
 
 def _unknown_fields(err) -> str:
@@ -99,7 +102,11 @@ def reason(err, path: list) -> str:
         allowed = [str(v) for v in err.validator_value]
         return f"{err.instance!r} is not one of: {', '.join(allowed)}{did_you_mean(err.instance, allowed)}"
     if err.validator == "minItems" and err.validator_value == 1:
-        return "must list at least one entry"
+        return (
+            "must list at least one entry (a file needs at least one case: patient or cohort)"
+            if path == ["cases"]
+            else "must list at least one entry"
+        )
     return err.message
 
 

@@ -308,6 +308,7 @@ def read(path: Path, problems: Collector, name: str) -> tuple[dict, Callable[[st
             if _require(reader, row, "field"):
                 _fact_rows(reader, row, doc["source_facts"], "-", "source_facts")
     doc["cases"] = []
+    reader.places.update({("-", "cases"): "sheet cases", ("-", "source_facts"): "sheet source_facts"})
     cases = _cases(reader, rows["cases"], doc)
     _facts(reader, rows["facts"], cases)
     _listed(reader, rows["measurements"], cases, "measurements")
