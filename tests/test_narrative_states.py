@@ -163,6 +163,9 @@ def state_one_pair(raw) -> None:
 
 
 def state_two_pairs(raw) -> None:
+    """Two pairs, and no patient described individually (config manuscript.max_vignettes: 0)."""
+    config = raw.parents[1] / "config" / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("max_vignettes: 3", "max_vignettes: 0"))
     _write_source(
         raw,
         [
@@ -207,7 +210,14 @@ FORBIDDEN = {
     "real": [*FALL, *RISE, "uncontrolled case series", "described below (most complete first)"],
     "no_pe": [*FALL, *RISE, "each of the", "described below", "consists of", "In the case series of PE"],
     "one_pair": [*NO_POST, *FALL, *RISE, "could not be estimated", "Only 1 paired", "isolated case reports"],
-    "two_pairs": [*NO_POST, *FALL, *RISE, "could not be estimated", "isolated case reports"],
+    "two_pairs": [
+        *NO_POST,
+        *FALL,
+        *RISE,
+        "could not be estimated",
+        "isolated case reports",
+        "described below",
+    ],
     "many_falling": [
         *NO_POST,
         *RISE,
@@ -242,7 +252,11 @@ REQUIRED = {
         "to 900 pg/mL",
         "each of the 3 patients with a reported outcome survived",  # "survived" counts as survival
     ],
-    "two_pairs": ["IL-6 was measured before and after PE in 2 patients", "no direction of change is claimed"],
+    "two_pairs": [
+        "IL-6 was measured before and after PE in 2 patients",
+        "no direction of change is claimed",
+        "They appear in Table 1, the figures and Appendix A",
+    ],
     "many_falling": [
         "IL-6 fell after PE in",
         "Wilcoxon signed-rank",
