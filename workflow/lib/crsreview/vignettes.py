@@ -8,8 +8,9 @@ Choice rule (``choose``), documented in the ledger formula of ``manuscript.vigne
 candidates are CAR-T patient entries (kind = patient) in the PE group; those with the most
 analytes measured both before and after purification come first (the question the review
 asks), then those with the most vignette fields with a value (``FIELDS`` below; not-reported
-and empty do not count), ties broken by case id. Only the chosen patients get ``case.<case_slug>.<field>`` entries, so
-the ledger grows with ``max_vignettes``, not with the number of cases.
+and empty do not count), ties broken by case id. Only the chosen patients get
+``case.<case_slug>.<field>`` entries, so the ledger grows with ``max_vignettes``, not with the
+number of cases.
 
 This module also keeps the case details the prose quotes outside the vignettes: the count of
 PE start days seen, deaths and IL-6 change ranges of other purification cohorts after CAR-T,
