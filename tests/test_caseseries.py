@@ -224,7 +224,7 @@ def test_no_patients_still_gives_every_configured_group_with_reasons():
         assert e[f"cs.{g}.sessions.median"].status == "insufficient"
         assert e[f"cs.{g}.fever.eligible"].value == 0
         assert e[f"cs.{g}.outcome.survived"].value == 0
-    assert e["cs.groups"].value == []
+    assert e["cs.groups"].value == [] and e["cs.compared_analytes"].value == []
     assert all(ent.source_ids == ["review2099"] for k, ent in e.items() if k.startswith("cs.pe."))
 
 
@@ -237,6 +237,7 @@ def test_groups_side_by_side_and_extra_groups_added():
     assert e["cs.pe.il_6.pairs"].value == 5 and e["cs.hf_hdf.il_6.pairs"].value == 5
     assert e["cs.pe.il_6.change_median"].value < e["cs.hf_hdf.il_6.change_median"].value
     assert e["cs.adsorption.patients"].value == 1
+    assert e["cs.compared_analytes"].value == ["il_6"]
 
 
 # --- symptoms ---------------------------------------------------------------------------------

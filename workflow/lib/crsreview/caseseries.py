@@ -529,3 +529,29 @@ def build(L: Ledger, cases, measurements, events, fact_index, settings: Settings
         "modality groups (slugs) with at least one treated CAR-T patient, configured groups first",
         source_ids=sources_of(d.patients, settings.follows),
     )
+    compared(L, settings, d)
+
+
+def compared(L: Ledger, settings: Settings, d: Data) -> None:
+    """`cs.compared_analytes`: analytes with an exact pair in every configured group (PE and
+    HF/HDF by default), most pairs in all of them first - the per-analyte changes that can be
+    set side by side."""
+    groups = [slug(g) for g in settings.groups]
+    pairs = {
+        g: {
+            k.split(".")[2]: int(e.value)
+            for k, e in L.entries.items()
+            if k.startswith(f"cs.{g}.") and k.endswith(".pairs") and k.count(".") == 3
+        }
+        for g in groups
+    }
+    shared = [a for a in pairs[groups[0]] if all(pairs[g].get(a, 0) > 0 for g in groups)] if groups else []
+    shared.sort(key=lambda a: (-sum(pairs[g][a] for g in groups), a))
+    L.add(
+        "cs.compared_analytes",
+        shared,
+        ", ".join(shared) or "none",
+        f"analytes (slugs) with at least one exact pair in each of {', '.join(settings.groups)}, most pairs first",
+        derived_from=[f"cs.{g}.{a}.pairs" for g in groups for a in shared],
+        source_ids=sources_of(d.patients, settings.follows),
+    )

@@ -105,10 +105,12 @@ def select(cases, measurements, options: dict, prov: Provenance) -> list[Panel]:
 
 
 def _why_unpaired(m: dict, with_pair: set[str], paired_cases: set[str]) -> str:
-    if m["case_id"] in paired_cases:
+    if m["case_id"] in paired_cases and m["relation"] in (pairing.PRE, pairing.POST):
         return "not chosen by the pairing rule (an earlier pre or a later post value of a paired patient)"
     if m["relation"] == pairing.DURING:
         return "during-purification value of a patient without a pair"
+    if m["relation"] not in (pairing.PRE, pairing.POST):
+        return "relation to purification unknown (neither before nor after)"
     return "no partner: the patient has no value on the other side of purification"
 
 

@@ -117,13 +117,14 @@ def _draw_rows(patients: list[dict], by_case: dict[str, list[dict]], options: di
         evs = by_case[c["case_id"]]
         if not evs:
             ax.text(
-                0.0,
+                0.01,
                 y,
                 "no dated event extracted",
                 va="center",
                 ha="left",
                 fontsize=figstyle.SMALL_SIZE,
                 color="#777777",
+                transform=ax.get_yaxis_transform(),  # x in axes fraction: independent of the days shown
             )
             continue
         days = [pairing.day_low(e) for e in evs] + [_day_high(e) for e in evs]
