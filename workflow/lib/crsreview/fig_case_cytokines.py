@@ -19,11 +19,11 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from . import fig_common, figstyle, pairing, tablesio
+from . import fig_common, figstyle, layout, pairing, tablesio
 from .fig_common import Provenance, finish
 
 FIGURE_ID = "case-cytokines"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
+LIBRARY = layout.library_file(__name__)
 TITLE = "Cytokines before and after purification in treated CAR-T patients"
 MAX_PANELS = 12  # analytes drawn (most pairs first); the rest are listed in the sidecar
 COLUMNS = 3

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from matplotlib.lines import Line2D
 
-from . import figstyle, pairing, tablesio
+from . import figstyle, layout, pairing, tablesio
 from .fig_common import Provenance, finish
 
 FIGURE_ID = "case-timelines"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
+LIBRARY = layout.library_file(__name__)
 TITLE = "Case timelines of treated CAR-T patients"
 SUMMARY_TITLE = "Case timelines summarised: first session day and sessions per patient by modality group"
 

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import figstyle, tablesio
+from . import figstyle, layout, tablesio
 
 NR = "NR"
 
@@ -93,7 +93,7 @@ def check_facts(fact_ids, facts_path: Path | None) -> None:
 
 
 # The one rule script every figure runs (workflow/rules/figures.smk): named in each sidecar.
-SCRIPT = "workflow/scripts/figure.py"
+SCRIPT = layout.FIGURE_SCRIPT
 
 
 def finish(

@@ -26,13 +26,13 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
 from matplotlib.patches import Patch, Rectangle
 
-from . import figstyle, tablesio
+from . import figstyle, layout, tablesio
 from .clean import CASE_CORE_FIELDS
 from .fig_common import NR, Provenance, finish, fmt, num
 from .outcome import outcome_class
 
 FIGURE_ID = "evidence-map"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
+LIBRARY = layout.library_file(__name__)
 TITLE = "Evidence map: case entries and the data each reports"
 AGGREGATED_TITLE = "Evidence map (aggregated): groups of case entries and the share reporting each field"
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from matplotlib.lines import Line2D
 
-from . import fig_common, figstyle, plasma, tablesio
+from . import fig_common, figstyle, layout, plasma, tablesio
 from .fig_common import Provenance, num
 
 FIGURE_ID = "pe-kinetics"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
+LIBRARY = layout.library_file(__name__)
 TITLE = "Plasma exchange: fraction removed versus plasma volumes exchanged"
 MAX_PV = 3.0
 MARKED_DOSES = (1.0, 1.5)

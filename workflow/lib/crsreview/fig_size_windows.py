@@ -18,11 +18,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
-from . import fig_common, figstyle, supersede, tablesio
+from . import fig_common, figstyle, layout, supersede, tablesio
 from .fig_common import Provenance, finish, num
 
 FIGURE_ID = "size-windows"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
+LIBRARY = layout.library_file(__name__)
 TITLE = "What each technique can remove"
 XLIM = (0.03, 2000.0)
 

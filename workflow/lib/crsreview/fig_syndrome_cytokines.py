@@ -16,11 +16,11 @@ from pathlib import Path
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
-from . import fig_common, figstyle, tablesio
+from . import fig_common, figstyle, layout, tablesio
 from .fig_common import Provenance, finish, num
 
 FIGURE_ID = "syndrome-cytokines"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
+LIBRARY = layout.library_file(__name__)
 TITLE = "CAR-T CRS versus viral CRS: cytokine levels by syndrome"
 
 LEVEL_UNITS = {"pg/mL": (0.5, 1e5), "ng/mL": (100.0, 5e5)}
