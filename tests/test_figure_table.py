@@ -20,13 +20,13 @@ def table() -> list[tuple[str, str, tuple[str, ...]]]:
     return [(name, module, tables) for name, (module, tables, _options) in layout.FIGURE_TABLE.items()]
 
 
-def test_every_row_has_a_module_with_make_and_a_caption():
+def test_every_row_has_a_module_with_draw_and_a_caption():
     rows = table()
     assert len(rows) == 6
     for name, module, tables in rows:
         mod = importlib.import_module(f"crsreview.{module}")
-        params = inspect.signature(mod.make).parameters
-        assert list(params)[:4] == ["inputs", "outputs", "dpi", "hashsalt"] and "options" in params
+        params = inspect.signature(mod.draw).parameters
+        assert list(params) == ["tables", "options"]
         assert name == mod.FIGURE_ID
         assert (ROOT / "workflow" / "report" / f"{name}.rst").is_file()
         assert set(tables) <= PROCESSED_TABLES, (
