@@ -3,8 +3,9 @@
 # One table, one generic rule, one script (the idea of showyourwork's rules/figure.smk): to add
 # a figure, add a row to FIGURE_TABLE in workflow/lib/crsreview/layout.py, a library module
 # workflow/lib/crsreview/<module>.py with draw(tables, options) -> fig_common.Drawn and
-# a caption workflow/report/<name>.rst. Rows are in the order the manuscript places the figures; the figure numbers themselves come
-# only from that placement (figref() in the templates), never from this file or a script.
+# a caption workflow/report/<name>.rst. Rows are in the order the manuscript places the figures;
+# the figure numbers come only from that placement (figref() in the templates), never from this
+# file or a script.
 # Each rule reads only the tables its figure draws, so an edit elsewhere does not redraw it.
 
 # The figure table lives in workflow/lib/crsreview/layout.py (one home for the layout):
