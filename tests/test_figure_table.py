@@ -1,44 +1,32 @@
-"""The figure table (workflow/rules/figures.smk): one row per figure, each with its library
+"""The figure table (layout.FIGURE_TABLE, used by workflow/rules/figures.smk): one row per figure, each with its library
 module and caption, listed in the manuscript order; no figure number anywhere but the text."""
 
 from __future__ import annotations
 
-import ast
 import importlib
 import inspect
 import re
 from pathlib import Path
 
+from crsreview import layout
+
 ROOT = Path(__file__).resolve().parents[1]
 SMK = ROOT / "workflow" / "rules" / "figures.smk"
-PROCESSED_TABLES = set(
-    re.findall(
-        r'f"\{PROCESSED\}/(\w+)\.csv"', (ROOT / "workflow/rules/common.smk").read_text(encoding="utf-8")
-    )
-) | set(
-    ast.literal_eval(
-        re.search(r"REFERENCE_TABLES = (\[[^\]]*\])", (ROOT / "workflow/rules/common.smk").read_text()).group(
-            1
-        )
-    )
-)
+PROCESSED_TABLES = set(layout.EVIDENCE_TABLES) | set(layout.REFERENCE_TABLES)
 
 
-def table() -> list[tuple[str, str, list[str]]]:
-    """The rows of FIGURE_TABLE (a dict literal in figures.smk), in order."""
-    text = SMK.read_text(encoding="utf-8")
-    start = text.index("FIGURE_TABLE = {") + len("FIGURE_TABLE = ")
-    rows = ast.literal_eval(text[start : text.index("\n}\n", start) + 2])
-    return [(name, module, tables) for name, (module, tables, _options) in rows.items()]
+def table() -> list[tuple[str, str, tuple[str, ...]]]:
+    """The rows of the figure table (layout.FIGURE_TABLE), in order."""
+    return [(name, module, tables) for name, (module, tables, _options) in layout.FIGURE_TABLE.items()]
 
 
-def test_every_row_has_a_module_with_make_and_a_caption():
+def test_every_row_has_a_module_with_draw_and_a_caption():
     rows = table()
     assert len(rows) == 6
     for name, module, tables in rows:
         mod = importlib.import_module(f"crsreview.{module}")
-        params = inspect.signature(mod.make).parameters
-        assert list(params)[:4] == ["inputs", "outputs", "dpi", "hashsalt"] and "options" in params
+        params = inspect.signature(mod.draw).parameters
+        assert list(params) == ["tables", "options"]
         assert name == mod.FIGURE_ID
         assert (ROOT / "workflow" / "report" / f"{name}.rst").is_file()
         assert set(tables) <= PROCESSED_TABLES, (
@@ -60,6 +48,7 @@ def test_no_figure_number_outside_the_manuscript():
     number = re.compile(r"\b(Fig\.|Figure|Figures|figures?)\s+\d")
     paths = [
         SMK,
+        ROOT / "workflow" / "lib" / "crsreview" / "layout.py",
         *(ROOT / "workflow" / "scripts").glob("*.py"),
         *(ROOT / "workflow" / "lib").rglob("fig*.py"),
     ]

@@ -471,10 +471,12 @@ SYNTHETIC_SIZES = (fig_evidence_map.MAX_ROWS, fig_evidence_map.MAX_ROWS + 1, 220
 _SYNTHETIC_RENDER = """
 import sys
 from pathlib import Path
-from crsreview import fig_evidence_map
+from crsreview import fig_common, fig_evidence_map
 for d in sys.argv[1:]:
     files = {ext: Path(d, f"evidence-map.{ext}") for ext in ("svg", "png", "json")}
-    fig_evidence_map.make({"cases": Path(d, "cases.csv"), "facts": Path(d, "facts.csv")}, files, 40, "test")
+    fig_common.make_figure(
+        fig_evidence_map, {"cases": Path(d, "cases.csv"), "facts": Path(d, "facts.csv")}, files, 40, "test"
+    )
 """
 
 
@@ -595,10 +597,10 @@ def _inputs(tables) -> dict[str, str]:
 _SUBPROCESS_RENDER = """
 import sys
 sys.path.insert(0, "workflow/lib")
-from crsreview import fig_evidence_map, fig_pe_kinetics, fig_size_windows, fig_syndrome_cytokines
+from crsreview import fig_common, fig_evidence_map, fig_pe_kinetics, fig_size_windows, fig_syndrome_cytokines
 mods = {m.FIGURE_ID: m for m in (fig_size_windows, fig_syndrome_cytokines, fig_pe_kinetics, fig_evidence_map)}
 for name, spec in __import__("json").loads(sys.argv[1]).items():
-    mods[name].make(spec["inputs"], spec["outputs"], spec["dpi"], spec["hashsalt"])
+    fig_common.make_figure(mods[name], spec["inputs"], spec["outputs"], spec["dpi"], spec["hashsalt"])
 """
 
 

@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "render"
 CSL = REPO / "manuscript" / "csl" / "vancouver-numeric.csl"
 CSS = REPO / "manuscript" / "assets" / "manuscript.css"
+PANDOC = REPO / "manuscript" / "pandoc"
 DATE = "2025-01-15"
 EPOCH = 1736899200  # 2025-01-15T00:00:00Z
 TYPST_TIMESTAMP = 0  # 1970: deliberately not DATE, the PDF date must come from DATE
@@ -35,7 +36,9 @@ def src(tmp_path: Path) -> Path:
 
 
 def _kw(src: Path) -> dict:
-    return dict(bibliography=src / "references.json", csl=CSL, resource_path=[src], date=DATE)
+    return dict(
+        bibliography=src / "references.json", csl=CSL, resource_path=[src], date=DATE, pandoc_dir=PANDOC
+    )
 
 
 def _html(src: Path, out: Path) -> Path:

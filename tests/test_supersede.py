@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crsreview import analysis, clean, fig_size_windows, files, supersede
+from crsreview import analysis, clean, fig_common, fig_size_windows, files, supersede
 from crsreview.errors import InputError
 from crsreview.ledger import Ledger
 from crsreview.tables import weak_sources_note
@@ -290,7 +290,7 @@ def test_size_figure_plots_superseding_values_only(real, tmp_path: Path, monkeyp
         inputs[name] = Path(f"{name}.csv")
         files.write_csv(inputs[name], columns, rows)
     outputs = {ext: Path(f"size-windows.{ext}") for ext in ("svg", "png", "json")}
-    fig_size_windows.make(inputs, outputs, 50, "test")
+    fig_common.make_figure(fig_size_windows, inputs, outputs, 50, "test")
     sidecar = json.loads(outputs["json"].read_text(encoding="utf-8"))
     sel = supersede.select(tables["mediators"][1])
     plotted = set(sidecar["fact_ids"])

@@ -30,8 +30,8 @@ rule ledger:
         "../scripts/ledger.py"
 
 
-TABLES = ["table1-cases", "table2-methods", "table3-syndromes", "tableS1-sources"]
-TABLE_DIR = "manuscript/tables"
+TABLES = list(layout.PAPER_TABLES)
+TABLE_DIR = layout.TABLES
 
 
 rule tables:
@@ -55,7 +55,7 @@ rule tables:
             )
             for t in TABLES
         ],
-        sidecar=f"{TABLE_DIR}/tables.json",
+        sidecar=layout.TABLES_SIDECAR,
     log:
         "logs/tables.log",
     conda:

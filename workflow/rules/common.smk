@@ -2,6 +2,7 @@ import hashlib
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 # Rule scripts import the shared library (workflow/lib/crsreview). Exporting its folder here
@@ -12,6 +13,11 @@ os.environ.update(
         p for p in (str(LIB), os.environ.get("PYTHONPATH", "")) if p
     )
 )
+
+# One home for the layout (folders, table names, the figure table): stdlib-only, shared with
+# the library.
+sys.path.insert(0, str(LIB))
+from crsreview import layout
 
 LIB_IMPORT = re.compile(
     r"^\s*from \.(\w*) import ([\w, ]+)|^\s*from \.(\w+) import", re.M
@@ -39,18 +45,13 @@ def lib_deps(*modules):
     return sorted(f"workflow/lib/crsreview/{name}.py" for name in seen)
 
 
-RAW = "data/raw"
-PROCESSED = "data/processed"
-SCHEMAS = "workflow/schemas"
-VOCAB = f"{SCHEMAS}/vocabularies.yaml"
+RAW = layout.RAW
+PROCESSED = layout.PROCESSED
+SCHEMAS = layout.SCHEMAS
+VOCAB = layout.VOCABULARY
 ENV = "../../envs/paper.yaml"
 
-REFERENCE_TABLES = [
-    "mediators",
-    "purification_methods",
-    "syndrome_cytokines",
-    "background_facts",
-]
+REFERENCE_TABLES = list(layout.REFERENCE_TABLES)
 # Every file of the folder (not only *.yaml / *.xlsx): validation names any stray file
 # (a .yml, a spreadsheet lock file, an editor backup) instead of silently ignoring it.
 EXTRACTIONS = (
@@ -98,14 +99,10 @@ def content_digest(paths):
 
 
 EVIDENCE_OUTPUTS = [
-    f"{PROCESSED}/facts.csv",
-    f"{PROCESSED}/sources.csv",
-    f"{PROCESSED}/cases.csv",
-    f"{PROCESSED}/measurements.csv",
-    f"{PROCESSED}/events.csv",
-] + [f"{PROCESSED}/{t}.csv" for t in REFERENCE_TABLES]
+    layout.processed(t) for t in (*layout.EVIDENCE_TABLES, *REFERENCE_TABLES)
+]
 
-LEDGER = f"{PROCESSED}/numbers.json"
+LEDGER = layout.LEDGER
 
 
 def git_describe():

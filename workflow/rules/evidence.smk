@@ -24,7 +24,7 @@ rule validate:
         vocab=VOCAB,
         code=lib_deps("runner", "steps_evidence"),
     output:
-        stamp="data/validated/validation.json",
+        stamp=f"{layout.VALIDATED}/validation.json",
     log:
         "logs/validate.log",
     conda:
@@ -42,7 +42,7 @@ rule fingerprint:
         shared=[REFERENCES, SOURCES, VOCAB],
         code=lib_deps("runner", "steps_evidence"),
     output:
-        "data/validated/{part}.sha256",
+        f"{layout.VALIDATED}/{{part}}.sha256",
     log:
         "logs/fingerprint_{part}.log",
     wildcard_constraints:
@@ -61,7 +61,7 @@ rule clean_extractions:
     """Cases, measurements (canonical units) and case facts from data/raw/extractions."""
     input:
         ancient(rules.validate.output.stamp),
-        fingerprint="data/validated/extractions.sha256",
+        fingerprint=f"{layout.VALIDATED}/extractions.sha256",
         references=REFERENCES,
         sources=SOURCES,
         extractions=EXTRACTIONS,
@@ -100,7 +100,7 @@ rule clean_reference:
     """Reference tables (molecular weights, techniques, syndrome cytokines, background)."""
     input:
         ancient(rules.validate.output.stamp),
-        fingerprint="data/validated/reference.sha256",
+        fingerprint=f"{layout.VALIDATED}/reference.sha256",
         references=REFERENCES,
         sources=SOURCES,
         reference=REFERENCE_CSVS,

@@ -1,34 +1,25 @@
 # Stage 3: processed tables -> the paper's figures (SVG, 300-dpi PNG, provenance sidecar).
 #
 # One table, one generic rule, one script (the idea of showyourwork's rules/figure.smk): to add
-# a figure, add a row here, a library module workflow/lib/crsreview/<module>.py with
-# make(inputs, outputs, dpi, hashsalt, options=...) and a caption workflow/report/<name>.rst.
-# Rows are in the order the manuscript places the figures; the figure numbers themselves come
-# only from that placement (figref() in the templates), never from this file or a script.
+# a figure, add a row to FIGURE_TABLE in workflow/lib/crsreview/layout.py, a library module
+# workflow/lib/crsreview/<module>.py with draw(tables, options) -> fig_common.Drawn and
+# a caption workflow/report/<name>.rst. Rows are in the order the manuscript places the figures;
+# the figure numbers come only from that placement (figref() in the templates), never from this
+# file or a script.
 # Each rule reads only the tables its figure draws, so an edit elsewhere does not redraw it.
 
-# name: library module, input tables (data/processed/<table>.csv), takes config `analysis:`
-FIGURE_TABLE = {
-    "evidence-map": ("fig_evidence_map", ["cases", "facts"], False),
-    "case-timelines": ("fig_case_timelines", ["cases", "events", "facts"], True),
-    "case-cytokines": ("fig_case_cytokines", ["cases", "measurements", "facts"], True),
-    "size-windows": ("fig_size_windows", ["mediators", "purification_methods"], False),
-    "pe-kinetics": (
-        "fig_pe_kinetics",
-        ["purification_methods", "cases", "facts"],
-        False,
-    ),
-    "syndrome-cytokines": ("fig_syndrome_cytokines", ["syndrome_cytokines"], False),
-}
+# The figure table lives in workflow/lib/crsreview/layout.py (one home for the layout):
+# name -> (library module, input tables under data/processed, takes config `analysis:`).
+FIGURE_TABLE = layout.FIGURE_TABLE
 FIGURES = list(FIGURE_TABLE)
 FIGURE_OUTPUTS = [
-    f"figures/{name}.{ext}" for name in FIGURES for ext in ("svg", "png", "json")
+    layout.figure_file(name, ext) for name in FIGURES for ext in layout.FIGURE_FORMATS
 ]
 
 
 def figure_inputs(name):
     """Input tables of one figure, by name (the rule's named inputs)."""
-    return {t: f"{PROCESSED}/{t}.csv" for t in FIGURE_TABLE[name][1]}
+    return {t: layout.processed(t) for t in FIGURE_TABLE[name][1]}
 
 
 def figure_options(name):
@@ -47,14 +38,14 @@ for fig_name, (fig_module, _tables, _options) in FIGURE_TABLE.items():
             code=lib_deps("runner", "steps_figures", fig_module),
         output:
             svg=report(
-                f"figures/{fig_name}.svg",
+                layout.figure_file(fig_name, "svg"),
                 caption=f"../report/{fig_name}.rst",
                 category="Figures",
                 labels={"figure": fig_name, "format": "SVG"},
             ),
-            png=f"figures/{fig_name}.png",
+            png=layout.figure_file(fig_name, "png"),
             json=report(
-                f"figures/{fig_name}.json",
+                layout.figure_sidecar(fig_name),
                 category="Provenance",
                 labels={"figure": fig_name, "format": "JSON sidecar"},
             ),

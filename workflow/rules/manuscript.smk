@@ -1,11 +1,11 @@
 # Stage 4: ledger + tables + figures -> audited Markdown -> HTML, DOCX, PDF.
 
-BUILD = "manuscript/build"
+BUILD = layout.BUILD
 # Section templates (*.md.j2, rendered in name order) and the macros they import (*.j2).
-TEMPLATES = sorted(str(p) for p in Path("manuscript/templates").glob("*.j2"))
+TEMPLATES = sorted(str(p) for p in Path(layout.TEMPLATES).glob("*.j2"))
 CSL = "manuscript/csl/vancouver-numeric.csl"
 CSS = "manuscript/assets/manuscript.css"
-PANDOC_FILES = sorted(str(p) for p in Path("manuscript/pandoc").glob("*"))
+PANDOC_FILES = sorted(str(p) for p in Path(layout.PANDOC).glob("*"))
 MANUSCRIPT_INPUTS = dict(
     templates=TEMPLATES,
     ledger=LEDGER,
@@ -13,7 +13,7 @@ MANUSCRIPT_INPUTS = dict(
     sources=f"{PROCESSED}/sources.csv",
     tables_md=rules.tables.output.md,
     tables_sidecar=rules.tables.output.sidecar,
-    figure_sidecars=[f"figures/{f}.json" for f in FIGURES],
+    figure_sidecars=[layout.figure_sidecar(f) for f in FIGURES],
     vocab=VOCAB,
 )
 MANUSCRIPT_OUTPUTS = [f"{BUILD}/manuscript.{ext}" for ext in ("html", "docx", "pdf")]
@@ -74,7 +74,7 @@ rule manuscript_html:
         csl=CSL,
         css=CSS,
         pandoc=PANDOC_FILES,
-        figures=[f"figures/{f}.svg" for f in FIGURES],
+        figures=[layout.figure_file(f, "svg") for f in FIGURES],
         code=lib_deps("runner", "steps_manuscript"),
     output:
         report(
@@ -90,8 +90,9 @@ rule manuscript_html:
     params:
         paper=config["paper"],
         build=config["build"],
+        fmt="html",
     script:
-        "../scripts/manuscript_html.py"
+        "../scripts/manuscript_render.py"
 
 
 rule manuscript_docx:
@@ -102,7 +103,7 @@ rule manuscript_docx:
         bib=REFERENCES,
         csl=CSL,
         pandoc=PANDOC_FILES,
-        figures=[f"figures/{f}.png" for f in FIGURES],
+        figures=[layout.figure_file(f, "png") for f in FIGURES],
         code=lib_deps("runner", "steps_manuscript"),
     output:
         report(
@@ -118,8 +119,9 @@ rule manuscript_docx:
     params:
         paper=config["paper"],
         build=config["build"],
+        fmt="docx",
     script:
-        "../scripts/manuscript_docx.py"
+        "../scripts/manuscript_render.py"
 
 
 rule manuscript_pdf:
@@ -130,7 +132,7 @@ rule manuscript_pdf:
         bib=REFERENCES,
         csl=CSL,
         pandoc=PANDOC_FILES,
-        figures=[f"figures/{f}.svg" for f in FIGURES],
+        figures=[layout.figure_file(f, "svg") for f in FIGURES],
         code=lib_deps("runner", "steps_manuscript"),
     output:
         report(
@@ -146,5 +148,6 @@ rule manuscript_pdf:
     params:
         paper=config["paper"],
         build=config["build"],
+        fmt="pdf",
     script:
-        "../scripts/manuscript_pdf.py"
+        "../scripts/manuscript_render.py"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 
 from . import caseseries, numfmt, pairing, supersede
 from .ledger import Ledger
@@ -47,16 +46,9 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index, follows: str) 
         "rows of data/raw/sources.csv",
         source_ids=all_sources,
     )
-    by_quality = Counter(s["quality"] for s in sources)
-    for q in sorted(by_quality):
+    for q in sorted({s["quality"] for s in sources}):
         ids = [s["source_id"] for s in sources if s["quality"] == q]
-        L.add(
-            f"sources.quality.{q}",
-            by_quality[q],
-            numfmt.count(by_quality[q]),
-            f"sources with quality = {q}",
-            source_ids=ids,
-        )
+        L.count(f"sources.quality.{q}", ids, f"sources with quality = {q}", source_ids=ids)
     abstract_only = [
         s["source_id"]
         for s in sources
@@ -153,7 +145,10 @@ def outcomes(L: Ledger, cases, fact_index, follows: str) -> None:
             for c in rows
             if c.get("outcome", "") not in ("", "NR", "unknown") or c["outcome_status"] not in ("", "NR")
         ]
-        classes = Counter(outcome_class(c.get("outcome", ""), c["outcome_status"]) for c in reported)
+        by_class = {
+            cls: [c for c in reported if outcome_class(c.get("outcome", ""), c["outcome_status"]) == cls]
+            for cls in ("survived", "died", "unknown")
+        }
         fids = [f"{c['case_id']}.{f}" for c in reported for f in ("outcome", "outcome_status")]
         fids = [f for f in fids if f in fact_index]
         base = f"cases.car_t_patients.{slug(group)}"
@@ -167,10 +162,9 @@ def outcomes(L: Ledger, cases, fact_index, follows: str) -> None:
         )
         # 'unclear' keeps its old key: the wording of a reported outcome says neither.
         for cls, key in (("survived", "survived"), ("died", "died"), ("unknown", "unclear")):
-            L.add(
+            L.count(
                 f"{base}.{key}",
-                classes[cls],
-                numfmt.count(classes[cls]),
+                by_class[cls],
                 f"outcome classified as {cls}: {RULE_TEXT}",
                 facts=fids,
                 fact_index=fact_index,
@@ -432,22 +426,15 @@ def review_cases(L: Ledger, cases, fact_index, follows: str) -> None:
     if inst is None or lit is None:
         return
     n_inst, n_lit = int(float(fact_index[inst]["value"])), int(float(fact_index[lit]["value"]))
-    L.add(
-        "review.cases.institutional",
-        n_inst,
-        numfmt.count(n_inst),
-        "as reported by the review",
-        facts=[inst],
-        fact_index=fact_index,
-    )
-    L.add(
-        "review.cases.literature",
-        n_lit,
-        numfmt.count(n_lit),
-        "as reported by the review",
-        facts=[lit],
-        fact_index=fact_index,
-    )
+    for key, n, fid in (("institutional", n_inst, inst), ("literature", n_lit, lit)):
+        L.add(
+            f"review.cases.{key}",
+            n,
+            numfmt.count(n),
+            "as reported by the review",
+            facts=[fid],
+            fact_index=fact_index,
+        )
     L.add(
         "review.cases.total",
         n_inst + n_lit,

@@ -214,22 +214,34 @@ def events(data: RawData) -> list[dict]:
     return sorted(rows, key=lambda r: r["case_id"])
 
 
+def _case_fact(r: dict, table: str, field: str, value: str, qualifier: str, unit: str) -> dict:
+    """A facts.csv row for one value of a case (an event or a measurement)."""
+    return {
+        "fact_id": r["fact_id"],
+        "table": table,
+        "case_id": r["case_id"],
+        "row_id": "",
+        "field": field,
+        "value": value,
+        "qualifier": qualifier,
+        "unit": unit,
+        "source_id": r["source_id"],
+        "locator": r["locator"],
+        "flag": r["flag"],
+        "note": r["note"],
+    }
+
+
 def event_facts(event_rows: list[dict]) -> list[dict]:
     return [
-        {
-            "fact_id": r["fact_id"],
-            "table": "events",
-            "case_id": r["case_id"],
-            "row_id": "",
-            "field": r["event"],
-            "value": r["day_post_infusion"],
-            "qualifier": "",
-            "unit": EVENT_UNIT if r["day_post_infusion"] != "" else "",
-            "source_id": r["source_id"],
-            "locator": r["locator"],
-            "flag": r["flag"],
-            "note": r["note"],
-        }
+        _case_fact(
+            r,
+            "events",
+            r["event"],
+            r["day_post_infusion"],
+            "",
+            EVENT_UNIT if r["day_post_infusion"] != "" else "",
+        )
         for r in event_rows
     ]
 
@@ -279,21 +291,7 @@ def measurements(data: RawData) -> list[dict]:
 
 def measurement_facts(meas_rows: list[dict]) -> list[dict]:
     return [
-        {
-            "fact_id": r["fact_id"],
-            "table": "measurement",
-            "case_id": r["case_id"],
-            "row_id": "",
-            "field": r["analyte"],
-            "value": r["value"],
-            "qualifier": r["qualifier"],
-            "unit": r["unit"],
-            "source_id": r["source_id"],
-            "locator": r["locator"],
-            "flag": r["flag"],
-            "note": r["note"],
-        }
-        for r in meas_rows
+        _case_fact(r, "measurement", r["analyte"], r["value"], r["qualifier"], r["unit"]) for r in meas_rows
     ]
 
 
@@ -337,6 +335,24 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def _table_fact(table: str, raw: dict, field: str, value: str, qualifier: str, unit: str, note=None) -> dict:
+    """A facts.csv row for one value of a reference-table row (fact id `<row_id>.<field>`)."""
+    return {
+        "fact_id": f"{raw['row_id']}.{field}",
+        "table": table,
+        "case_id": "",
+        "row_id": raw["row_id"],
+        "field": field,
+        "value": value,
+        "qualifier": qualifier,
+        "unit": unit,
+        "source_id": raw["source_id"],
+        "locator": raw["locator"],
+        "flag": raw["flag"],
+        "note": raw.get("note", "") if note is None else note,
+    }
+
+
 def reference_table(data: RawData, table: str, schema: dict) -> tuple[list[str], list[dict], list[dict]]:
     """Processed copy of one reference table (numbers typed, canonical units) and its facts."""
     raw_cols = list(schema["properties"])
@@ -360,43 +376,14 @@ def reference_table(data: RawData, table: str, schema: dict) -> tuple[list[str],
             cell = raw[col].strip()
             if not cell:
                 continue
-            fid = f"{raw['row_id']}.{col}"
-            ids.append(fid)
             facts.append(
-                {
-                    "fact_id": fid,
-                    "table": table,
-                    "case_id": "",
-                    "row_id": raw["row_id"],
-                    "field": col,
-                    "value": cell,
-                    "qualifier": raw.get("qualifier", ""),
-                    "unit": _unit_of(table, raw, col),
-                    "source_id": raw["source_id"],
-                    "locator": raw["locator"],
-                    "flag": raw["flag"],
-                    "note": raw.get("note", ""),
-                }
+                _table_fact(table, raw, col, cell, raw.get("qualifier", ""), _unit_of(table, raw, col))
             )
+            ids.append(facts[-1]["fact_id"])
         if table == "purification_methods" and raw["property"] == "qualitative":
-            fid = f"{raw['row_id']}.finding"
-            ids.append(fid)
-            facts.append(
-                {
-                    "fact_id": fid,
-                    "table": table,
-                    "case_id": "",
-                    "row_id": raw["row_id"],
-                    "field": "finding",
-                    "value": raw["note"],
-                    "qualifier": "",
-                    "unit": "",
-                    "source_id": raw["source_id"],
-                    "locator": raw["locator"],
-                    "flag": raw["flag"],
-                    "note": "",
-                }
-            )
+            # The finding of a qualitative row is its note (no number): a fact without a unit.
+            facts.append(_table_fact(table, raw, "finding", raw["note"], "", "", note=""))
+            ids.append(facts[-1]["fact_id"])
         if table == "syndrome_cytokines":
             target = units.canonical_unit(raw["analyte"], raw["unit"])
             try:

@@ -12,18 +12,16 @@ figure says so in words.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from . import fig_common, figstyle, pairing, tablesio
-from .fig_common import Provenance, finish
+from . import fig_common, figstyle, pairing
+from .fig_common import Drawn, Provenance
 
 FIGURE_ID = "case-cytokines"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Cytokines before and after purification in treated CAR-T patients"
 MAX_PANELS = 12  # analytes drawn (most pairs first); the rest are listed in the sidecar
 COLUMNS = 3
@@ -253,17 +251,10 @@ def _empty(prov: Provenance, n_patients: int, n_meas: int):
     return fig
 
 
-def make(
-    inputs: dict[str, Path],
-    outputs: dict[str, Path],
-    dpi: int,
-    hashsalt: str,
-    script: str | None = None,
-    options: dict | None = None,
-) -> dict:
-    figstyle.apply(hashsalt)
-    cases = tablesio.read(Path(inputs["cases"]))
-    measurements = tablesio.read(Path(inputs["measurements"]))
+def draw(tables: dict[str, list[dict]], options: dict) -> Drawn:
+    """Draw the figure from the processed tables; fig_common.make_figure saves it and its sidecar."""
+    cases = tables["cases"]
+    measurements = tables["measurements"]
     prov = Provenance()
     panels = select(cases, measurements, options, prov)
     patients = treated(cases)
@@ -274,37 +265,32 @@ def make(
         fig = _empty(prov, len(patients), sum(m["case_id"] in group_of for m in measurements))
     else:
         fig = _grid(panels, groups, group_of)
-    return finish(
+    return Drawn(
         fig,
-        outputs,
-        dpi,
         prov,
-        figure_id=FIGURE_ID,
-        title=TITLE,
-        library=LIBRARY,
-        inputs=inputs,
-        script=script,
-        facts=inputs["facts"],
-        pairing_rule=options["pairing_rule"],
-        panels=[
-            {
-                "analyte": panel.analyte,
-                "unit": panel.unit,
-                "pairs": [
-                    {
-                        "case_id": p.case_id,
-                        "group": group_of[p.case_id],
-                        "pre": p.pre["fact_id"],
-                        "post": p.post["fact_id"],
-                        "censored": p.censored,
-                    }
-                    for p in panel.pairs
-                ],
-                "during": sorted(m["fact_id"] for m in panel.during),
-            }
-            for panel in panels
-        ],
-        treated_patients=len(patients),
+        TITLE,
+        dict(
+            pairing_rule=options["pairing_rule"],
+            panels=[
+                {
+                    "analyte": panel.analyte,
+                    "unit": panel.unit,
+                    "pairs": [
+                        {
+                            "case_id": p.case_id,
+                            "group": group_of[p.case_id],
+                            "pre": p.pre["fact_id"],
+                            "post": p.post["fact_id"],
+                            "censored": p.censored,
+                        }
+                        for p in panel.pairs
+                    ],
+                    "during": sorted(m["fact_id"] for m in panel.during),
+                }
+                for panel in panels
+            ],
+            treated_patients=len(patients),
+        ),
     )
 
 

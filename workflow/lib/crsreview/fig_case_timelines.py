@@ -11,15 +11,12 @@ other entries are listed in the sidecar with the reason.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from matplotlib.lines import Line2D
 
-from . import figstyle, pairing, tablesio
-from .fig_common import Provenance, finish
+from . import figstyle, pairing
+from .fig_common import Drawn, Provenance
 
 FIGURE_ID = "case-timelines"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Case timelines of treated CAR-T patients"
 SUMMARY_TITLE = "Case timelines summarised: first session day and sessions per patient by modality group"
 
@@ -232,17 +229,10 @@ def _empty_note(fig, n_patients: int) -> None:
     )
 
 
-def make(
-    inputs: dict[str, Path],
-    outputs: dict[str, Path],
-    dpi: int,
-    hashsalt: str,
-    script: str | None = None,
-    options: dict | None = None,
-) -> dict:
-    figstyle.apply(hashsalt)
-    cases = tablesio.read(Path(inputs["cases"]))
-    events = tablesio.read(Path(inputs["events"]))
+def draw(tables: dict[str, list[dict]], options: dict) -> Drawn:
+    """Draw the figure from the processed tables; fig_common.make_figure saves it and its sidecar."""
+    cases = tables["cases"]
+    events = tables["events"]
     prov = Provenance()
     patients = treated(cases, options["groups"])
     by_case = select(cases, events, options, prov)
@@ -262,19 +252,14 @@ def make(
         prov.note(
             f"{len(patients)} treated patients exceed the {limit} rows drawn one per patient: summarised by group"
         )
-    return finish(
+    return Drawn(
         fig,
-        outputs,
-        dpi,
         prov,
-        figure_id=FIGURE_ID,
-        title=title,
-        library=LIBRARY,
-        inputs=inputs,
-        script=script,
-        facts=inputs["facts"],
-        events_per_patient={
-            c["case_id"]: sorted(e["fact_id"] for e in by_case[c["case_id"]]) for c in patients
-        },
-        **extra,
+        title,
+        dict(
+            events_per_patient={
+                c["case_id"]: sorted(e["fact_id"] for e in by_case[c["case_id"]]) for c in patients
+            },
+            **extra,
+        ),
     )

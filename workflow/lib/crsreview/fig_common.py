@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import figstyle, tablesio
+from . import figstyle, layout, tablesio
 
 NR = "NR"
 
@@ -93,7 +93,47 @@ def check_facts(fact_ids, facts_path: Path | None) -> None:
 
 
 # The one rule script every figure runs (workflow/rules/figures.smk): named in each sidecar.
-SCRIPT = "workflow/scripts/figure.py"
+SCRIPT = layout.FIGURE_SCRIPT
+
+
+@dataclass
+class Drawn:
+    """What a figure module's draw() returns: the figure, what it plotted and left out, the
+    sidecar title and any further sidecar keys."""
+
+    fig: object
+    prov: Provenance
+    title: str
+    extra: dict = field(default_factory=dict)
+
+
+def make_figure(
+    module,
+    inputs: dict[str, Path],
+    outputs: dict[str, Path],
+    dpi: int,
+    hashsalt: str,
+    options: dict | None = None,
+    script: str | None = None,
+) -> dict:
+    """Every figure's path: apply the style, read its input tables, let the module draw
+    (`module.draw(tables, options) -> Drawn`), then save SVG + PNG and the sidecar."""
+    figstyle.apply(hashsalt)
+    tables = {name: tablesio.read(Path(path)) for name, path in sorted(inputs.items())}
+    drawn = module.draw(tables, options or {})
+    return finish(
+        drawn.fig,
+        outputs,
+        dpi,
+        drawn.prov,
+        figure_id=module.FIGURE_ID,
+        title=drawn.title,
+        library=layout.library_file(module.__name__),
+        inputs=inputs,
+        script=script,
+        facts=inputs.get("facts"),
+        **drawn.extra,
+    )
 
 
 def finish(

@@ -20,19 +20,17 @@ import textwrap
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
 from matplotlib.patches import Patch, Rectangle
 
-from . import figstyle, tablesio
+from . import figstyle
 from .clean import CASE_CORE_FIELDS
-from .fig_common import NR, Provenance, finish, fmt, num
+from .fig_common import NR, Drawn, Provenance, fmt, num
 from .outcome import outcome_class
 
 FIGURE_ID = "evidence-map"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Evidence map: case entries and the data each reports"
 AGGREGATED_TITLE = "Evidence map (aggregated): groups of case entries and the share reporting each field"
 
@@ -184,17 +182,10 @@ def mode_for(n_entries: int) -> str:
     return "per-entry" if n_entries <= MAX_ROWS else "aggregated"
 
 
-def make(
-    inputs: dict[str, Path],
-    outputs: dict[str, Path],
-    dpi: int,
-    hashsalt: str,
-    script: str | None = None,
-    options: dict | None = None,
-) -> dict:
-    figstyle.apply(hashsalt)
-    cases = order_cases(tablesio.read(Path(inputs["cases"])))
-    facts_by_id = {f["fact_id"]: f for f in tablesio.read(Path(inputs["facts"]))}
+def draw(tables: dict[str, list[dict]], options: dict) -> Drawn:
+    """Draw the figure from the processed tables; fig_common.make_figure saves it and its sidecar."""
+    cases = order_cases(tables["cases"])
+    facts_by_id = {f["fact_id"]: f for f in tables["facts"]}
     sorted_ids = sorted(facts_by_id)
     prov = Provenance()
 
@@ -246,21 +237,16 @@ def make(
             "groups": [g.sidecar() for g in groups],
             "share_columns": ["entries_with_nr", "entries_with_unverified"],
         }
-    return finish(
+    return Drawn(
         fig,
-        outputs,
-        dpi,
         prov,
-        figure_id=FIGURE_ID,
-        title=title,
-        library=LIBRARY,
-        inputs=inputs,
-        script=script,
-        facts=inputs["facts"],
-        **extra,
-        columns=list(CASE_CORE_FIELDS),
-        cell_counts=counts,
-        cells_not_extracted=not_extracted,
+        title,
+        dict(
+            **extra,
+            columns=list(CASE_CORE_FIELDS),
+            cell_counts=counts,
+            cells_not_extracted=not_extracted,
+        ),
     )
 
 

@@ -14,15 +14,13 @@ import math
 import re
 import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from matplotlib.lines import Line2D
 
-from . import fig_common, figstyle, plasma, tablesio
-from .fig_common import Provenance, num
+from . import fig_common, figstyle, plasma
+from .fig_common import Drawn, Provenance, num
 
 FIGURE_ID = "pe-kinetics"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Plasma exchange: fraction removed versus plasma volumes exchanged"
 MAX_PV = 3.0
 MARKED_DOSES = (1.0, 1.5)
@@ -358,18 +356,11 @@ def _draw_case_text(tax, regimens: list[Regimen], prov: Provenance) -> None:
     )
 
 
-def make(
-    inputs: dict[str, Path],
-    outputs: dict[str, Path],
-    dpi: int,
-    hashsalt: str,
-    script: str | None = None,
-    options: dict | None = None,
-) -> dict:
-    figstyle.apply(hashsalt)
-    methods = tablesio.read(Path(inputs["purification_methods"]))
-    cases = tablesio.read(Path(inputs["cases"]))
-    facts = tablesio.read(Path(inputs["facts"]))
+def draw(tables: dict[str, list[dict]], options: dict) -> Drawn:
+    """Draw the figure from the processed tables; fig_common.make_figure saves it and its sidecar."""
+    methods = tables["purification_methods"]
+    cases = tables["cases"]
+    facts = tables["facts"]
     facts_by_id = {f["fact_id"]: f for f in facts}
     prov = Provenance()
 
@@ -388,28 +379,23 @@ def make(
     _finish_axes(ax, removals, settings_seen)
     _draw_case_text(fig.add_subplot(gs[1]), regimens, prov)
 
-    return fig_common.finish(
+    return Drawn(
         fig,
-        outputs,
-        dpi,
         prov,
-        figure_id=FIGURE_ID,
-        title=TITLE,
-        library=LIBRARY,
-        inputs=inputs,
-        script=script,
-        facts=inputs["facts"],
-        model={
-            "formula": "fraction removed = 1 - exp(-V), V = plasma volumes exchanged",
-            "marked": {f"{d:.1f}": round(model(d), 4) for d in MARKED_DOSES},
-        },
-        pe_cases=[
-            {
-                "case_id": rg.case["case_id"],
-                "regimen": rg.text,
-                "plasma_volumes": rg.dose,
-                "status": rg.reason,
-            }
-            for rg in regimens
-        ],
+        TITLE,
+        dict(
+            model={
+                "formula": "fraction removed = 1 - exp(-V), V = plasma volumes exchanged",
+                "marked": {f"{d:.1f}": round(model(d), 4) for d in MARKED_DOSES},
+            },
+            pe_cases=[
+                {
+                    "case_id": rg.case["case_id"],
+                    "regimen": rg.text,
+                    "plasma_volumes": rg.dose,
+                    "status": rg.reason,
+                }
+                for rg in regimens
+            ],
+        ),
     )

@@ -12,17 +12,15 @@ from __future__ import annotations
 import math
 import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
-from . import fig_common, figstyle, supersede, tablesio
-from .fig_common import Provenance, finish, num
+from . import fig_common, figstyle, supersede
+from .fig_common import Drawn, Provenance, num
 
 FIGURE_ID = "size-windows"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "What each technique can remove"
 XLIM = (0.03, 2000.0)
 
@@ -437,18 +435,10 @@ def _draw_sieving(ax, rows: list[Sieving], meds: dict[str, list[MwPoint]]) -> li
     return order
 
 
-def make(
-    inputs: dict[str, Path],
-    outputs: dict[str, Path],
-    dpi: int,
-    hashsalt: str,
-    script: str | None = None,
-    options: dict | None = None,
-) -> dict:
-    """Draw the figure from the processed tables and write SVG, PNG and the sidecar."""
-    figstyle.apply(hashsalt)
-    mediators = tablesio.read(Path(inputs["mediators"]))
-    methods = tablesio.read(Path(inputs["purification_methods"]))
+def draw(tables: dict[str, list[dict]], options: dict) -> Drawn:
+    """Draw the figure from the processed tables; fig_common.make_figure saves it and its sidecar."""
+    mediators = tables["mediators"]
+    methods = tables["purification_methods"]
     prov = Provenance()
 
     windows = select_windows(methods, prov)
@@ -597,19 +587,15 @@ def make(
         columnspacing=1.2,
     )
 
-    return finish(
+    return Drawn(
         fig,
-        outputs,
-        dpi,
         prov,
-        figure_id=FIGURE_ID,
-        title=TITLE,
-        library=LIBRARY,
-        inputs=inputs,
-        script=script,
-        panels={
-            "a": f"{len(windows)} technique size limits (cutoff_kda, size_window_kda)",
-            "b": f"{sum(len(p) for p in meds.values())} molecular-weight values of {len(meds)} mediators",
-            "c": f"{len(sieving)} sieving coefficients of {len(order)} mediators",
-        },
+        TITLE,
+        dict(
+            panels={
+                "a": f"{len(windows)} technique size limits (cutoff_kda, size_window_kda)",
+                "b": f"{sum(len(p) for p in meds.values())} molecular-weight values of {len(meds)} mediators",
+                "c": f"{len(sieving)} sieving coefficients of {len(order)} mediators",
+            },
+        ),
     )

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
-from . import fig_common, figstyle, tablesio
-from .fig_common import Provenance, finish, num
+from . import fig_common, figstyle
+from .fig_common import Drawn, Provenance, num
 
 FIGURE_ID = "syndrome-cytokines"
-LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "CAR-T CRS versus viral CRS: cytokine levels by syndrome"
 
 LEVEL_UNITS = {"pg/mL": (0.5, 1e5), "ng/mL": (100.0, 5e5)}
@@ -234,16 +232,9 @@ def _draw_facet(ax, title: str, unit: str, rows: list[Level], show_x: bool) -> N
     ax.set_title(f"{title} ({unit})", fontsize=figstyle.BASE_SIZE, pad=3)
 
 
-def make(
-    inputs: dict[str, Path],
-    outputs: dict[str, Path],
-    dpi: int,
-    hashsalt: str,
-    script: str | None = None,
-    options: dict | None = None,
-) -> dict:
-    figstyle.apply(hashsalt)
-    rows = tablesio.read(Path(inputs["syndrome_cytokines"]))
+def draw(tables: dict[str, list[dict]], options: dict) -> Drawn:
+    """Draw the figure from the processed tables; fig_common.make_figure saves it and its sidecar."""
+    rows = tables["syndrome_cytokines"]
     prov = Provenance()
     levels = select(rows, prov)
     panels = facets(levels)
@@ -309,15 +300,11 @@ def make(
             fontweight="normal",
         )
 
-    return finish(
+    return Drawn(
         fig,
-        outputs,
-        dpi,
         prov,
-        figure_id=FIGURE_ID,
-        title=TITLE,
-        library=LIBRARY,
-        inputs=inputs,
-        script=script,
-        panels={facet: f"{len(r)} rows ({unit})" for facet, unit, r in panels},
+        TITLE,
+        dict(
+            panels={facet: f"{len(r)} rows ({unit})" for facet, unit, r in panels},
+        ),
     )

@@ -37,15 +37,7 @@ def display(path: Path, root: Path | None = None) -> str:
 
 def read_text(path: Path, problems: Collector, name: str) -> str | None:
     """UTF-8 text without BOM, non-empty, not oversized; None (and a problem) otherwise."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        problems.add_parse(name, "-", "-", f"cannot read file ({exc.strerror})")
-        return None
-    if size > MAX_INPUT_BYTES:
-        problems.add_parse(
-            name, "-", "-", f"file is {size} bytes; the limit for raw inputs is {MAX_INPUT_BYTES}"
-        )
+    if not read_text_size(path, problems, name):
         return None
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):

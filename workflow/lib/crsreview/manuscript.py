@@ -23,7 +23,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import mdtext
+from . import layout, mdtext
 from .errors import TemplateError
 
 HEADLINE_SECTIONS = ("abstract", "conclusion")
@@ -172,7 +172,7 @@ class Context:
         if self.audit:
             return f"⟦figure {name}⟧ {caption}"
         label = self.figref(name)
-        return f"![{label}. {caption} [Data provenance](#prov-{name}).](figures/{name}.svg){{#fig-{name} width=100%}}"
+        return f"![{label}. {caption} [Data provenance](#prov-{name}).]({layout.figure_file(name, 'svg')}){{#fig-{name} width=100%}}"
 
 
 def environment(template_dir: Path) -> jinja2.Environment:
@@ -353,11 +353,11 @@ def load_context(
 ) -> Context:
     tables_meta = json.loads(Path(tables_sidecar).read_text(encoding="utf-8"))
     for name in tables_meta:
-        tables_meta[name]["sidecar"] = "manuscript/tables/tables.json"
+        tables_meta[name]["sidecar"] = layout.TABLES_SIDECAR
     figures_meta = {}
     for p in figure_sidecars:
         meta = json.loads(Path(p).read_text(encoding="utf-8"))
-        meta["sidecar"] = f"figures/{Path(p).name}"
+        meta["sidecar"] = layout.figure_sidecar(Path(p).stem)
         figures_meta[Path(p).stem] = meta
     return Context(
         ledger=json.loads(Path(ledger).read_text(encoding="utf-8")),

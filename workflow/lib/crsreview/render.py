@@ -34,10 +34,7 @@ import typst
 from .errors import RenderingError
 from .files import atomic_path
 
-__all__ = ["PANDOC_DIR", "RenderError", "find_remote_references", "render_docx", "render_html", "render_pdf"]
-
-#: Defaults files and Lua filters (repo: manuscript/pandoc/).
-PANDOC_DIR = Path(__file__).resolve().parents[3] / "manuscript" / "pandoc"
+__all__ = ["RenderError", "find_remote_references", "render_docx", "render_html", "render_pdf"]
 
 # Any attempt by pandoc to fetch a URL goes to this proxy and fails at once (port 9 =
 # discard, nothing listens): a belt to the no-remote-images.lua braces.
@@ -84,15 +81,17 @@ def _run_pandoc(
     fmt: str,
     args: Sequence[str],
     *,
+    pandoc_dir: Path,
     source_date_epoch: int | None = None,
 ) -> None:
-    """Run pandoc with ``manuscript/pandoc/<fmt>.yaml`` on ``md``, writing ``out``.
+    """Run pandoc with ``<pandoc_dir>/<fmt>.yaml`` (the rule's pandoc folder, holding the
+    defaults files and Lua filters) on ``md``, writing ``out``.
 
     We call the pypandoc-provided binary with ``subprocess`` rather than
     ``pypandoc.convert_file`` because the latter cannot take a per-call environment
     (needed for SOURCE_DATE_EPOCH and the proxy) without mutating ``os.environ``.
     """
-    defaults = PANDOC_DIR / f"{fmt}.yaml"
+    defaults = _abs(Path(pandoc_dir)) / f"{fmt}.yaml"
     cmd = [pypandoc.get_pandoc_path(), f"--defaults={defaults}", str(md), f"--output={out}", *args]
     try:
         proc = subprocess.run(
@@ -187,6 +186,7 @@ def render_html(
     css: Path,
     resource_path: Sequence[Path],
     date: str,
+    pandoc_dir: Path,
 ) -> Path:
     """Render ``md`` to one self-contained HTML file ``out`` and return ``out``.
 
@@ -198,7 +198,7 @@ def render_html(
     md, out = Path(md), Path(out)  # md kept as given: error messages name it so
     args = [*_common_args(bibliography, csl, resource_path, date), f"--css={_abs(css)}"]
     with atomic_path(out) as tmp:
-        _run_pandoc(md, tmp, "html", args)
+        _run_pandoc(md, tmp, "html", args, pandoc_dir=pandoc_dir)
         remote = find_remote_references(tmp.read_text(encoding="utf-8"))
         if remote:
             raise RenderError(f"HTML from {md} references remote resources: " + "; ".join(remote))
@@ -213,6 +213,7 @@ def render_docx(
     csl: Path,
     resource_path: Sequence[Path],
     date: str,
+    pandoc_dir: Path,
     source_date_epoch: int,
 ) -> Path:
     """Render ``md`` to DOCX ``out`` and return ``out``.
@@ -226,7 +227,7 @@ def render_docx(
     md, out = Path(md), Path(out)  # md kept as given: error messages name it so
     args = _common_args(bibliography, csl, resource_path, date)
     with atomic_path(out) as tmp:
-        _run_pandoc(md, tmp, "docx", args, source_date_epoch=source_date_epoch)
+        _run_pandoc(md, tmp, "docx", args, pandoc_dir=pandoc_dir, source_date_epoch=source_date_epoch)
     return out
 
 
@@ -238,6 +239,7 @@ def render_pdf(
     csl: Path,
     resource_path: Sequence[Path],
     date: str,
+    pandoc_dir: Path,
     timestamp: int,
 ) -> Path:
     """Render ``md`` to PDF ``out`` via pandoc's typst writer and typst; return ``out``.
@@ -258,7 +260,7 @@ def render_pdf(
         os.close(fd)
         typ = Path(typ_name)
         try:
-            _run_pandoc(md, typ, "typst", args)
+            _run_pandoc(md, typ, "typst", args, pandoc_dir=pandoc_dir)
             try:
                 pdf, warnings = typst.compile_with_warnings(
                     str(typ),

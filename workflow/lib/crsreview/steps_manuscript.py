@@ -76,37 +76,23 @@ def run_audit(inp: dict, template_dir: Path, config: dict, vocab: Path, out: Pat
     )
 
 
-def to_html(md: Path, out: Path, bib: Path, csl: Path, css: Path, config: dict) -> None:
-    render.render_html(
-        Path(md),
-        Path(out),
-        bibliography=Path(bib),
-        csl=Path(csl),
-        css=Path(css),
+def to_format(fmt: str, md: Path, out: Path, inputs: dict, config: dict, pandoc_dir: Path) -> None:
+    """Render the audited Markdown to one format (html, docx or pdf) with the rule's
+    bibliography, CSL (and CSS for HTML) and its pandoc folder; figures are found from the
+    working directory (their paths in the Markdown are relative to the repository root)."""
+    common = dict(
+        bibliography=Path(inputs["bib"]),
+        csl=Path(inputs["csl"]),
         resource_path=[Path.cwd()],
         date=config["paper"]["date"],
+        pandoc_dir=Path(pandoc_dir),
     )
-
-
-def to_docx(md: Path, out: Path, bib: Path, csl: Path, config: dict) -> None:
-    render.render_docx(
-        Path(md),
-        Path(out),
-        bibliography=Path(bib),
-        csl=Path(csl),
-        resource_path=[Path.cwd()],
-        date=config["paper"]["date"],
-        source_date_epoch=config["build"]["source_date_epoch"],
-    )
-
-
-def to_pdf(md: Path, out: Path, bib: Path, csl: Path, config: dict) -> None:
-    render.render_pdf(
-        Path(md),
-        Path(out),
-        bibliography=Path(bib),
-        csl=Path(csl),
-        resource_path=[Path.cwd()],
-        date=config["paper"]["date"],
-        timestamp=config["build"]["source_date_epoch"],
-    )
+    epoch = config["build"]["source_date_epoch"]
+    if fmt == "html":
+        render.render_html(Path(md), Path(out), css=Path(inputs["css"]), **common)
+    elif fmt == "docx":
+        render.render_docx(Path(md), Path(out), source_date_epoch=epoch, **common)
+    elif fmt == "pdf":
+        render.render_pdf(Path(md), Path(out), timestamp=epoch, **common)
+    else:
+        raise ValueError(f"unknown output format {fmt!r} (html, docx or pdf)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import files, mdtext
+from . import files, layout, mdtext
 from .analysis import comparisons, same_severity, slug
 
 NR = "NR"
@@ -160,7 +160,7 @@ def _summarise_cases(t: Table, cases) -> None:
         )
     t.caption += (
         f" Summarised by group ({len(cases)} entries); one row per entry is in "
-        "manuscript/tables/table1-cases.csv."
+        f"{layout.TABLES}/table1-cases.csv."
     )
 
 

@@ -16,13 +16,13 @@ import jsonschema
 import yaml
 from referencing import Registry, Resource
 
-from . import casefields, extraction_checks, files, schema_messages, supersede, table_checks
+from . import casefields, extraction_checks, files, layout, schema_messages, supersede, table_checks
 from . import vocab as vocab_mod
 from .errors import Collector, FileProblems
 
 # The full CSL-JSON item schema, committed unchanged (references.schema.yaml refers to it by $id).
 CSL_SCHEMA_FILE = "csl-data.json"
-REFERENCE_TABLES = ("mediators", "purification_methods", "syndrome_cytokines", "background_facts")
+REFERENCE_TABLES = layout.REFERENCE_TABLES
 NUMBER_RE = table_checks.NUMBER_RE
 
 
@@ -110,23 +110,34 @@ def _load_references(ctx: _Context, path: Path) -> set[str] | None:
 def _load_sources(ctx: _Context, path: Path, ref_ids: set[str] | None) -> set[str] | None:
     """sources.csv: the source ids, or None when it cannot be read."""
     schema = ctx.schema("sources")
+    read = _read_table(ctx, Path(path), schema, "source_id", "duplicate source_id")
+    if read is None:
+        return None
+    rows, out = read
+    for row in rows:
+        table_checks.check_vocab_columns(row, schema, ctx.vocab, out)
+    ctx.data.sources = rows
+    return {row["source_id"] for row in rows}
+
+
+def _read_table(ctx: _Context, path: Path, schema: dict, key: str, duplicate: str):
+    """A CSV table read against its schema: every row checked, duplicate keys reported.
+    Returns (rows, the file's problem list), or None when the file cannot be read."""
     name = ctx.name_of(path)
     ctx.data.checked_files.append(name)
-    rows = files.read_csv(path, list(schema["properties"]), ctx.problems, name, key="source_id")
+    rows = files.read_csv(path, list(schema["properties"]), ctx.problems, name, key=key)
     if rows is None:
         return None
     validator = jsonschema.Draft202012Validator(schema)
     out = FileProblems(ctx.problems, name)
-    ids: set[str] = set()
+    keys: set[str] = set()
     for row in rows:
         cells = {k: v for k, v in row.items() if not k.startswith("_")}
         schema_messages.report(validator, cells, out, _row_record(row))
-        if row["source_id"] in ids:
-            out.add(row["_record"], "source_id", "duplicate source_id")
-        ids.add(row["source_id"])
-        table_checks.check_vocab_columns(row, schema, ctx.vocab, out)
-    ctx.data.sources = rows
-    return ids
+        if row[key] in keys:
+            out.add(row["_record"], key, duplicate)
+        keys.add(row[key])
+    return rows, out
 
 
 def _known_sources(ctx: _Context, paths: RawPaths, ref_ids, src_ids) -> set[str] | None:
@@ -175,24 +186,13 @@ def _load_extractions(ctx: _Context, paths: RawPaths, known: set[str] | None, ch
 def _load_tables(ctx: _Context, paths: RawPaths, known: set[str] | None) -> None:
     for table, path in sorted(paths.tables.items()):
         schema = ctx.schema(table)
-        path = Path(path)
-        name = ctx.name_of(path)
-        ctx.data.checked_files.append(name)
-        rows = files.read_csv(path, list(schema["properties"]), ctx.problems, name, key=schema["x-key"])
-        if rows is None:
+        read = _read_table(ctx, Path(path), schema, schema["x-key"], "duplicate row id")
+        if read is None:
             continue
-        validator = jsonschema.Draft202012Validator(schema)
-        out = FileProblems(ctx.problems, name)
-        keys: set[str] = set()
+        rows, out = read
         for row in rows:
-            cells = {k: v for k, v in row.items() if not k.startswith("_")}
-            schema_messages.report(validator, cells, out, _row_record(row))
-            key = row[schema["x-key"]]
-            if key in keys:
-                out.add(row["_record"], schema["x-key"], "duplicate row id")
-            keys.add(key)
             table_checks.check_row(row, schema, ctx.vocab, out, known)
-        _check_superseded(rows, ctx.problems, name)
+        _check_superseded(rows, ctx.problems, ctx.name_of(Path(path)))
         ctx.data.tables[table] = rows
 
 
