@@ -372,7 +372,11 @@ class Daemons:
             out.close()
             self.started.append((name, proc))
             print(f"  started {name} (pid {proc.pid})", flush=True)
-            wait_until(checks[name], f"starting {name}", lambda p=proc: p.poll() is None, START_TIMEOUT)
+            try:
+                wait_until(checks[name], f"starting {name}", lambda p=proc: p.poll() is None, START_TIMEOUT)
+            except ClusterTestError:
+                print(daemon_logs(self.layout), file=sys.stderr)
+                raise
 
     def cancel_jobs(self) -> None:
         """Cancel every job of this cluster so no job step outlives slurmd."""
@@ -473,7 +477,9 @@ def build(layout: Layout, env: dict) -> None:
     if code != 0:
         tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-60:])
         why = f"timed out after {BUILD_TIMEOUT} s" if code is None else f"exited {code}"
-        raise ClusterTestError(f"snakemake through SLURM {why}; last lines:\n{tail}")
+        raise ClusterTestError(
+            f"snakemake through SLURM {why} (`--keep` keeps its logs); last lines:\n{tail}"
+        )
 
 
 def slurm_job_count(env: dict) -> int:
@@ -500,14 +506,10 @@ def cluster_test(keep: bool = False) -> int:
         copy_repository(ROOT, layout.repo)
         prepare(layout, spec)
         print(f"one-node SLURM on {LOOPBACK}: {cpus} CPUs, {memory_mb} MiB; SLURM_CONF={layout.conf}")
-        try:
-            daemons.start_all()
-            print("building the paper with snakemake --workflow-profile " + PROFILE, flush=True)
-            build(layout, env)
-            jobs = slurm_job_count(env)
-        except ClusterTestError:
-            print(daemon_logs(layout), file=sys.stderr)
-            raise
+        daemons.start_all()
+        print("building the paper with snakemake --workflow-profile " + PROFILE, flush=True)
+        build(layout, env)
+        jobs = slurm_job_count(env)
         code = manifest.main(
             ["check", "--root", str(layout.repo), "--manifest", str(ROOT / manifest.MANIFEST)]
         )
@@ -518,8 +520,8 @@ def cluster_test(keep: bool = False) -> int:
     return code
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+def _interrupt_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -529,12 +531,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, conf)")
     args = parser.parse_args(argv)
     # A CI timeout sends SIGTERM: unwind like Ctrl-C, so the daemons are still stopped.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     try:
         return cluster_test(keep=args.keep)
     except ClusterTestError as err:
         print(f"cluster test failed: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("cluster test interrupted; the daemons it started are stopped", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
