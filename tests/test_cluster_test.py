@@ -214,3 +214,22 @@ def test_every_profile_key_is_a_snakemake_option():
     profile = yaml.safe_load((ROOT / ct.PROFILE / "config.yaml").read_text(encoding="utf-8"))
     unknown = [key for key in profile if re.search(rf"--{re.escape(key)}\b", help_text) is None]
     assert unknown == []
+
+
+def test_private_network_has_only_a_working_loopback():
+    """In a child process (the namespace is for good): only `lo`; it carries traffic and
+    localhost resolves the way Slurm asks for it."""
+    script = (
+        "import socket, sys; sys.path.insert(0, 'tools'); import cluster_test as ct\n"
+        "if not ct.enter_private_network(): print('not allowed'); raise SystemExit\n"
+        "names = [l.split(':')[0].strip() for l in open('/proc/net/dev').read().splitlines()[2:]]\n"
+        "server = socket.create_server(('127.0.0.1', 0)); port = server.getsockname()[1]\n"
+        "socket.create_connection(('127.0.0.1', port), timeout=5).close()\n"
+        "flags = socket.AI_ADDRCONFIG  # as Slurm resolves names\n"
+        "found = socket.getaddrinfo('localhost', 1, socket.AF_INET, socket.SOCK_STREAM, 0, flags)\n"
+        "print(' '.join(names), *sorted({a[4][0] for a in found}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    if out.stdout.strip() == "not allowed":
+        pytest.skip("no permission for a network namespace (needs root)")
+    assert out.stdout.split() == ["lo", "127.0.0.1"]

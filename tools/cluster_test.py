@@ -3,7 +3,8 @@
     python tools/cluster_test.py            # `make cluster-test`
     python tools/cluster_test.py --keep     # keep the temporary folder (logs, slurm.conf)
 
-Steps: install Debian's slurm-wlm and munge when missing (as root or with sudo); copy the
+Steps: install Debian's slurm-wlm and munge when missing (as root or with sudo); as root, move
+into a private network namespace whose only interface is loopback; copy the
 repository (without .git, .venv, Snakemake state and built outputs) into a temporary folder;
 write a one-node slurm.conf there (controller and node on 127.0.0.1, free ports, CPUs and memory
 of this machine, state/spool/logs in the temporary folder, no accounting storage); start munged
@@ -15,12 +16,15 @@ outputs.sha256; stop exactly the daemons started here, by pid, also on failure o
 from __future__ import annotations
 
 import argparse
+import ctypes
+import fcntl
 import fnmatch
 import getpass
 import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -136,6 +140,38 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOOPBACK, 0))
         return sock.getsockname()[1]
+
+
+# Linux constants (sched.h, sockios.h, if.h) for a private network namespace.
+CLONE_NEWNET = 0x40000000
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+SIOCSIFADDR = 0x8916
+IFF_UP = 0x1
+# A second loopback address: glibc's getaddrinfo(AI_ADDRCONFIG), which Slurm uses, finds no IPv4
+# at all while 127.0.0.1 is the only address, and slurmctld then cannot even resolve localhost.
+LOOPBACK_ALIAS = ("lo:1", "127.0.0.2")
+
+
+def enter_private_network() -> bool:
+    """Move this process into a new network namespace whose only interface is loopback.
+
+    Every daemon and job started afterwards inherits it, so nothing the test cluster does can
+    reach, or be reached from, another machine (slurmctld always listens on all addresses).
+    Needs root; False (and no change) where the kernel does not allow it.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) != 0:
+        return False
+    # A new namespace starts with its loopback interface down.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sh", b"lo", 0)
+        flags = struct.unpack("16sh", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | IFF_UP))
+        label, address = LOOPBACK_ALIAS
+        sockaddr = struct.pack("H2s4s8s", socket.AF_INET, b"", socket.inet_aton(address), b"")
+        fcntl.ioctl(sock, SIOCSIFADDR, struct.pack("16s", label.encode()) + sockaddr)
+    return True
 
 
 @dataclass(frozen=True)
@@ -490,7 +526,8 @@ def slurm_job_count(env: dict) -> int:
 
 def cluster_test(keep: bool = False) -> int:
     started = time.monotonic()
-    ensure_packages()
+    ensure_packages()  # before leaving the machine's network: apt needs it
+    private = enter_private_network()
     layout = Layout(Path(tempfile.mkdtemp(prefix="crsreview-cluster-")))
     cpus, memory_mb = machine_resources()
     spec = ClusterSpec(getpass.getuser(), cpus, memory_mb, free_port(), free_port())
@@ -506,17 +543,23 @@ def cluster_test(keep: bool = False) -> int:
         copy_repository(ROOT, layout.repo)
         prepare(layout, spec)
         print(f"one-node SLURM on {LOOPBACK}: {cpus} CPUs, {memory_mb} MiB; SLURM_CONF={layout.conf}")
+        if private:
+            print("  in a private network namespace: loopback is its only interface")
+        else:
+            print(f"  no private network namespace (needs root): slurmctld listens on port {spec.ctld_port}")
         daemons.start_all()
         print("building the paper with snakemake --workflow-profile " + PROFILE, flush=True)
+        build_started = time.monotonic()
         build(layout, env)
         jobs = slurm_job_count(env)
+        print(f"  {jobs} SLURM jobs in {time.monotonic() - build_started:.0f} s", flush=True)
         code = manifest.main(
             ["check", "--root", str(layout.repo), "--manifest", str(ROOT / manifest.MANIFEST)]
         )
     elapsed = time.monotonic() - started
     if code == 0:
-        print(f"cluster test passed: {jobs} SLURM jobs; every output built through SLURM is byte-identical")
-        print(f"to {manifest.MANIFEST}; daemons stopped ({elapsed:.0f} s in all)")
+        print(f"cluster test passed: every output built through SLURM ({jobs} jobs) is byte-identical")
+        print(f"to {manifest.MANIFEST}; the daemons are stopped ({elapsed:.0f} s in all)")
     return code
 
 
