@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -233,3 +234,11 @@ def test_private_network_has_only_a_working_loopback():
     if out.stdout.strip() == "not allowed":
         pytest.skip("no permission for a network namespace (needs root)")
     assert out.stdout.split() == ["lo", "127.0.0.1"]
+
+
+def test_free_ports_are_distinct_and_bindable():
+    ports = ct.free_ports(2)
+    assert len(set(ports)) == 2
+    for port in ports:
+        with socket.create_server((ct.LOOPBACK, port)):
+            pass

@@ -135,11 +135,13 @@ def machine_resources() -> tuple[int, int]:
     return cpus, mem_total_mb(Path("/proc/meminfo").read_text(encoding="ascii"))
 
 
-def free_port() -> int:
-    """A TCP port free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """`count` different TCP ports free on the loopback interface right now."""
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) for _ in range(count)]
+        for sock in socks:  # all bound at once, so the kernel cannot hand out one port twice
+            sock.bind((LOOPBACK, 0))
+        return [sock.getsockname()[1] for sock in socks]
 
 
 # Linux constants (sched.h, sockios.h, if.h) for a private network namespace.
@@ -530,7 +532,7 @@ def cluster_test(keep: bool = False) -> int:
     private = enter_private_network()
     layout = Layout(Path(tempfile.mkdtemp(prefix="crsreview-cluster-")))
     cpus, memory_mb = machine_resources()
-    spec = ClusterSpec(getpass.getuser(), cpus, memory_mb, free_port(), free_port())
+    spec = ClusterSpec(getpass.getuser(), cpus, memory_mb, *free_ports(2))
     env = cluster_env(layout)
     daemons = Daemons(layout, env)
     with ExitStack() as cleanup:
