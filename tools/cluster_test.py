@@ -61,6 +61,7 @@ PROFILE = "workflow/profiles/slurm"
 START_TIMEOUT = 60  # seconds for a daemon to become ready
 STOP_TIMEOUT = 20  # seconds for a daemon to exit after SIGTERM before SIGKILL
 BUILD_TIMEOUT = 20 * 60  # seconds; a hung build must not hang CI
+APT_TIMEOUT = 10 * 60  # seconds for each apt-get step
 
 
 class ClusterTestError(RuntimeError):
@@ -302,9 +303,12 @@ def prepare(layout: Layout, spec: ClusterSpec) -> None:
 # ---------------------------------------------------------------- processes
 
 
-def run(cmd: list[str], what: str, env: dict | None = None) -> str:
-    """Run a short command; stdout, or ClusterTestError naming `what` with its output."""
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+def run(cmd: list[str], what: str, env: dict | None = None, timeout: float = 120) -> str:
+    """Run a command; stdout, or ClusterTestError naming `what` with its output."""
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired as err:
+        raise ClusterTestError(f"could not {what}: `{' '.join(cmd)}` took over {timeout:.0f} s") from err
     if result.returncode != 0:
         raise ClusterTestError(
             f"could not {what}: `{' '.join(cmd)}` exited {result.returncode}\n{result.stdout}{result.stderr}"
@@ -322,10 +326,10 @@ def ensure_packages() -> None:
     if not missing:
         return
     print(f"installing Debian {' '.join(PACKAGES)} (missing: {', '.join(missing)})", flush=True)
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    run([*sudo, "apt-get", "update", "-qq"], "update the apt package lists", env)
-    run([*sudo, "apt-get", "install", "-y", "-qq", *PACKAGES], f"install {' '.join(PACKAGES)}", env)
+    # `env` after sudo: sudo does not pass the caller's environment on.
+    apt = [*([] if os.geteuid() == 0 else ["sudo"]), "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+    run([*apt, "update", "-qq"], "update the apt package lists", timeout=APT_TIMEOUT)
+    run([*apt, "install", "-y", "-qq", *PACKAGES], f"install {' '.join(PACKAGES)}", timeout=APT_TIMEOUT)
     still = missing_programs()
     if still:
         raise ClusterTestError(f"after installing {' '.join(PACKAGES)}, still missing: {', '.join(still)}")
@@ -373,7 +377,11 @@ def wait_until(check: Callable[[], bool], what: str, alive: Callable[[], bool], 
 
 
 def succeeds(cmd: list[str], env: dict, expect: str = "") -> bool:
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=30)
+    """Whether `cmd` exits 0 within 30 s and prints `expect`."""
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=30)
+    except subprocess.TimeoutExpired:
+        return False
     return result.returncode == 0 and expect in result.stdout
 
 
@@ -420,12 +428,12 @@ class Daemons:
         """Cancel every job of this cluster so no job step outlives slurmd."""
         if not any(name == "slurmctld" and p.poll() is None for name, p in self.started):
             return
-        subprocess.run(["scancel", "--quiet", f"--partition={PARTITION}"], env=self.env, timeout=60)
+        if not succeeds(["scancel", "--quiet", f"--partition={PARTITION}"], self.env):
+            return  # the controller does not answer: stopping the daemons is all that is left
         deadline = time.monotonic() + STOP_TIMEOUT
         while time.monotonic() < deadline:
-            left = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True, env=self.env)
-            if left.returncode != 0 or not left.stdout.strip():
-                return
+            if not succeeds(["squeue", "-h", "-o", "%i"], self.env, expect="\n"):
+                return  # no job listed any more (or no answer)
             time.sleep(0.5)
 
     def stop_all(self) -> None:
