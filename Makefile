@@ -8,18 +8,39 @@ STAMP := $(VENV)/.installed
 CORES ?= 4
 export SOURCE_DATE_EPOCH := $(shell sed -n 's/^ *source_date_epoch: *\([0-9]*\).*/\1/p' config/config.yaml)
 
-.PHONY: paper test pytest lint format lock manifest verify diff report clean env browser cluster-test
+.PHONY: paper test pytest lint format lock manifest verify diff report clean env browser validate help extraction-form cluster-test
+LIB := PYTHONPATH=workflow/lib
+SCHEMAS := workflow/schemas
 
+# Build the paper (checks data/raw first: on a problem it ends with the problem list only).
 paper: $(STAMP)
+	@$(LIB) $(BIN)/python -m crsreview.validate data/raw --schemas $(SCHEMAS) --quiet
 	$(BIN)/snakemake --cores $(CORES)
+	@$(BIN)/snakemake --report report.html >logs/report.log 2>&1 || { echo "report failed: see logs/report.log"; exit 1; }
+	@printf '\nThe paper:\n  manuscript/build/manuscript.html\n  manuscript/build/manuscript.pdf\n  manuscript/build/manuscript.docx\nThe report (provenance, figures, run times):\n  report.html\n'
+
+# Check data/raw only (schema, vocabularies, data dictionary, ranges); exit 1 on problems.
+validate: $(STAMP)
+	@$(LIB) $(BIN)/python -m crsreview.validate data/raw --schemas $(SCHEMAS)
+
+# Write a blank spreadsheet form: make extraction-form SOURCE=<source_id> (FROM_YAML=1 fills it from the YAML).
+extraction-form: $(STAMP)
+	@test -n "$(SOURCE)" || { echo "usage: make extraction-form SOURCE=<source_id> [FROM_YAML=1]"; exit 2; }
+	@$(LIB) $(BIN)/python -m crsreview.xlsx_form --source "$(SOURCE)" --schemas $(SCHEMAS) --folder data/raw/extractions $(if $(FROM_YAML),--from-yaml,)
+
+# List every target with the comment line above it.
+help:
+	@awk '/^# / {c = c (c ? " " : "") substr($$0, 3); next} /^[a-zA-Z][a-zA-Z_-]*:/ && !/:=/ {t = $$1; sub(/:.*/, "", t); d = c; i = index(d, ". "); if (i) d = substr(d, 1, i); if (!(t in s)) printf "  %-16s %s\n", t, d; s[t] = 1} {c = ""}' $(MAKEFILE_LIST)
 
 # Lint/format checks, then the whole test suite (unit, bad-input catalogue, build, stability,
 # browser). The browser test needs Debian's chromium; `browser` installs it when missing.
 test: $(STAMP) browser lint pytest
 
+# The test suite only (no lint, no browser install).
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Install Debian chromium + chromium-driver for the browser test (when missing).
 browser:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  echo "installing Debian chromium + chromium-driver for the browser test"; \
@@ -51,6 +72,7 @@ report: paper
 	$(BIN)/snakemake --report report.html
 	$(BIN)/snakemake --report report.zip
 
+# Create the virtual environment from the hash-pinned lock.
 env: $(STAMP)
 
 # The venv is created from the hash-pinned lock; it is rebuilt when the lock changes.
@@ -63,16 +85,19 @@ $(STAMP): envs/requirements.txt
 lock:
 	$(PYTHON) -m uv pip compile envs/requirements.in --python-version 3.11 --generate-hashes -o envs/requirements.txt
 
+# Lint and format checks (snakefmt, snakemake --lint, ruff).
 lint: $(STAMP)
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Reformat Snakemake and Python files in place.
 format: $(STAMP)
 	$(BIN)/snakefmt Snakefile workflow/rules
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Remove every generated output.
 clean:
 	rm -rf data/processed figures manuscript/build manuscript/tables logs

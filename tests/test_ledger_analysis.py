@@ -34,7 +34,7 @@ def test_duplicate_key_and_unknown_fact_are_errors():
     assert any("orphan: no source_id" in p for p in problems)
 
 
-def test_insufficient_pairs_say_so_instead_of_a_number():
+def test_pe_cytokine_counts_pair_by_the_pairing_rule_and_pool_nothing():
     L = Ledger()
     cases = [{"case_id": "p1", "context": "car-t", "modality_group": "PE", "source_id": "s"}]
     meas = [
@@ -43,20 +43,14 @@ def test_insufficient_pairs_say_so_instead_of_a_number():
             "analyte": "IL-6",
             "relation": "pre-purification",
             "value": "874",
+            "qualifier": "=",
+            "day_low": "1",
             "fact_id": "p1.m1",
         }
     ]
     analysis.pe_cytokine_data(L, cases, meas, {"p1.m1": {"source_id": "s", "flag": "seen"}})
-    entry = L.entries["pe.car_t.cytokine_change"]
-    assert entry.value is None and entry.status == "insufficient"
-    assert "not estimable" in entry.text and "at least 3" in entry.text
-
-
-def test_outcome_classification():
-    assert analysis.outcome_class("died on day +36") == "died"
-    assert analysis.outcome_class("alive; renal injury the only sequela") == "survived"
-    assert analysis.outcome_class("discharged from intensive care after two weeks") == "survived"
-    assert analysis.outcome_class("transferred") == "unclear"
+    assert L.entries["pe.car_t.paired_prepost"].value == 0
+    assert "pe.car_t.cytokine_change" not in L.entries
 
 
 def test_dose_parsing():

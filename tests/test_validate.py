@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from crsreview.errors import InputError
@@ -46,3 +48,76 @@ def test_all_problems_reported_at_once(raw_copy):
         load_raw(raw_copy, SCHEMAS, VOCAB, root=raw_copy.parent.parent)
     fields = {p.field for p in info.value.problems}
     assert {"facts.age_years.value", "measurements.m1.analyte", "flag"} <= fields
+
+
+def _only(raw_copy, names):
+    for bad in CATALOGUE:
+        if bad.name in names:
+            bad.change(raw_copy)
+    with pytest.raises(InputError) as info:
+        load_raw(raw_copy, SCHEMAS, VOCAB, root=raw_copy.parent.parent)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("name", "file"),
+    [("missing comma in references.json", "references.json"), ("BOM in sources.csv", "sources.csv")],
+)
+def test_unreadable_file_is_reported_first_and_alone(raw_copy, name, file):
+    err = _only(raw_copy, {name})
+    assert all(p.file == f"data/raw/{file}" for p in err.problems), err.render()
+    assert len(err.problems) == 2, err.render()  # the cause, then one line on the skipped checks
+    assert "skipped" in err.problems[1].reason
+    assert "not in references.json" not in err.render()
+    assert err.render().splitlines()[1].startswith("  Files that could not be read")
+
+
+def test_type_error_does_not_hide_the_other_mistakes(raw_copy):
+    err = _only(
+        raw_copy, {"IL-6 as NaN string", "natural field name age", "unknown flag", "day before infusion"}
+    )
+    fields = {(p.record, p.field) for p in err.problems}
+    assert {
+        ("authorea711693-1", "measurements.m1.value"),
+        ("xiao2019-1", "facts.age"),
+        ("xiao2019-1", "facts.age_years.flag"),
+        ("authorea711693-1", "measurements.m1.day_post_infusion"),
+    } <= fields, err.render()
+
+
+def test_zotero_shaped_csl_export_is_accepted(raw_copy):
+    """A CSL-JSON item as Zotero exports it (every CSL variable allowed by the full schema)."""
+    path = raw_copy / "references.json"
+    items = json.loads(path.read_text(encoding="utf-8"))
+    item = next(i for i in items if i["id"] == "xiao2019")
+    item.update(
+        {
+            "ISSN": "2234-943X",
+            "abstract": "SYNTHETIC abstract text.",
+            "accessed": {"date-parts": [[2026, 3, 5]]},
+            "language": "en",
+            "journalAbbreviation": "Front Oncol",
+            "container-title-short": "Front Oncol",
+            "source": "PubMed",
+            "note": "PMID: 0",
+            "issued": {"date-parts": [["2019", "6", "4"]]},
+            "author": [{"family": "Xiao", "given": "X.", "non-dropping-particle": ""}],
+        }
+    )
+    path.write_text(json.dumps(items, indent=2), encoding="utf-8")
+    load_raw(raw_copy, SCHEMAS, VOCAB, root=raw_copy.parent.parent)
+
+
+def test_unknown_csl_variable_is_named(raw_copy):
+    path = raw_copy / "references.json"
+    items = json.loads(path.read_text(encoding="utf-8"))
+    items[0]["jounral"] = "x"
+    path.write_text(json.dumps(items, indent=2), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_raw(raw_copy, SCHEMAS, VOCAB, root=raw_copy.parent.parent)
+    assert any("'jounral'" in p.reason for p in info.value.problems), info.value.render()
+
+
+def test_every_catalogue_mistake_names_file_record_and_field(raw_copy):
+    """No catalogued problem is reported without its file (the 'no silent drops' rule)."""
+    assert {b.file.split("/")[0] for b in CATALOGUE} >= {"extractions", "reference", "references.json"}

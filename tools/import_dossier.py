@@ -10,6 +10,14 @@ file `background.md`, one row each. The script checks that every number token of
 either recorded exactly once or skipped with a stated reason (part of a name, grade label,
 publication year, repeat), so nothing is added and nothing is lost.
 
+Dossier versions: where `<dossier>/v2/` holds a file, it supersedes the file of the same name one
+folder up (`latest()`). v2 brings a locator per background citation (`[id; locator: ...]`), new
+mediator and source rows, and notes marking weak mediator rows as `superseded by
+mediator|form|value|source_id`; the importer turns those into the `superseded_by` column (row ids).
+Re-running it must change only what the dossier changed: existing row ids keep their rows (checked
+against the tables under `--root`), new rows get new ids, retired ids (`RETIRED_ROW_IDS`) are
+never reused.
+
 Usage (from the repository root):
 
     .venv/bin/python tools/import_dossier.py [--dossier ../shared/evidence] [--root .]
@@ -68,6 +76,15 @@ URL_RE = re.compile(r"https?://\S+")
 QUALIFIERS = ["<", "<=", "=", ">", ">=", "~"]
 FLAGS = ["computed", "seen", "unverified"]
 EXTRA_RELATIONS = ["during-purification", "post-purification", "pre-purification", "unknown"]
+# Row ids that were deleted from a reference table; a new row must never take one of them
+# (fact ids and ledger keys point at row ids). Empty so far: no row has been deleted.
+RETIRED_ROW_IDS: frozenset[str] = frozenset()
+DOSSIER_VERSIONS = ("v2",)  # newest last; a file in a later folder supersedes the earlier ones
+# A superseding-row reference inside a mediators.csv note: mediator|form|value|source_id.
+SUPERSEDED_RE = re.compile(r"\[dossier_v2\] superseded by (?P<refs>[^[]*)")
+REF_RE = re.compile(
+    r"(?:^|\band )(?P<mediator>[^|()]+(?:\([^|()]*\))?)\|(?P<form>[^|]+)\|(?P<value>[^|\s]+)\|(?P<source>[a-z0-9]+)"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -80,13 +97,28 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
+def latest(dossier: Path, name: str) -> Path:
+    """The newest version of a dossier file: `v2/<name>` supersedes `<name>`."""
+    for version in reversed(DOSSIER_VERSIONS):
+        if (dossier / version / name).is_file():
+            return dossier / version / name
+    return dossier / name
+
+
 def unique_ids(bases: list[str]) -> list[str]:
-    """Append -2, -3, ... to repeated ids, in order (the first keeps the bare id)."""
+    """Append -2, -3, ... to repeated ids, in order (the first keeps the bare id).
+
+    Retired ids are skipped, so a new row never takes the id of a deleted one.
+    """
     seen: collections.Counter[str] = collections.Counter()
     out = []
     for base in bases:
         seen[base] += 1
-        out.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+        rid = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        while rid in RETIRED_ROW_IDS:
+            seen[base] += 1
+            rid = f"{base}-{seen[base]}"
+        out.append(rid)
     if len(set(out)) != len(out):
         raise SystemExit(
             f"row ids still collide: {sorted(k for k, v in collections.Counter(out).items() if v > 1)}"
@@ -289,7 +321,64 @@ def reference_rows(
             out_cols.remove("quality")
             for row in out:
                 del row["quality"]
+        out_cols.append("superseded_by")
+        for row in out:
+            row["superseded_by"] = "; ".join(superseding_ids(row, out))
     return out_cols, out
+
+
+ID_PARTS = {
+    "mediators": ("mediator", "form", "source_id", "mw_kda", "mw_kda_low", "mw_kda_high"),
+    "purification_methods": ("modality", "property", "mediator", "source_id", "value", "lower", "upper"),
+    "syndrome_cytokines": ("syndrome", "analyte", "statistic", "source_id", "value", "lower", "upper"),
+}
+
+
+def superseding_ids(row: dict[str, str], rows: list[dict[str, str]]) -> list[str]:
+    """Row ids named by a `[dossier_v2] superseded by mediator|form|value|source_id ...` note.
+
+    Each reference must match exactly one row (same mediator, form and source; value equal to
+    `mw_kda` or to `mw_kda_low-mw_kda_high`), else the import stops: a marker is never dropped.
+    """
+    m = SUPERSEDED_RE.search(row["note"])
+    if not m:
+        return []
+    out = []
+    for ref in REF_RE.finditer(m["refs"]):
+        med, form, value, source = (ref[k].strip() for k in ("mediator", "form", "value", "source"))
+        hits = [
+            r["row_id"]
+            for r in rows
+            if (r["mediator"], r["form"], r["source_id"]) == (med, form, source)
+            and value in (r["mw_kda"], f"{r['mw_kda_low']}-{r['mw_kda_high']}")
+        ]
+        if len(hits) != 1:
+            raise SystemExit(f"{row['row_id']}: superseding row {ref.group(0)!r} matches {hits}")
+        out.append(hits[0])
+    if not out:
+        raise SystemExit(f"{row['row_id']}: 'superseded by' note names no row: {m['refs']!r}")
+    return out
+
+
+def check_stable_ids(name: str, rows: list[dict[str, str]], current: Path) -> list[str]:
+    """Rows of the table already in data/raw keep their ids; returns the ids that are new.
+
+    An id that disappears or now names another row would silently re-point fact ids and ledger
+    keys, so both stop the import.
+    """
+    if not current.is_file():
+        return [r["row_id"] for r in rows]
+    _, old_rows = read_csv(current)
+    new_by_id = {r["row_id"]: r for r in rows}
+    for old in old_rows:
+        new = new_by_id.get(old["row_id"])
+        if new is None:
+            raise SystemExit(f"{current}: row {old['row_id']} would disappear (retire it on purpose)")
+        cols = [c for c in ID_PARTS.get(name, ()) if c in old]
+        if any(old[c] != new[c] for c in cols):
+            raise SystemExit(f"{current}: row id {old['row_id']} would name a different row")
+    old_ids = {r["row_id"] for r in old_rows}
+    return [r["row_id"] for r in rows if r["row_id"] not in old_ids]
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,6 +395,9 @@ class Row:
     source: str = ""  # default: the bullet's single (or first) source id
     flag: str = ""  # default: the bullet's tag for that source
     note: str = ""
+    # Where in the source, for a source the bullet does not tag (so has no v2 locator); copied
+    # from the dossier row that holds the same value.
+    locator: str = ""
 
 
 @dataclass
@@ -341,7 +433,9 @@ NAME_PATTERNS = [
 ]
 NAME_RE = re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(NAME_PATTERNS) + r")(?![A-Za-z0-9])")
 NUMBER_TOKEN_RE = re.compile(r"(?<![\w.,])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
-TAG_RE = re.compile(r"\[([a-z0-9]+)(?:; (computed|unverified))?\]")
+# `[id]`, `[id; computed]`, `[id; unverified]`; v2 adds `; locator: <where in the source>`.
+TAG_RE = re.compile(r"\[([a-z0-9]+)(?:; (computed|unverified))?(?:; locator: ([^\]]*))?\]")
+NO_LOCATOR = ("not applicable", "not recorded")
 
 B, R = Bullet, Row
 # fmt: off
@@ -643,7 +737,7 @@ BACKGROUND: list[Bullet] = [
         R("ferritin weighs about 450 kDa", "ferritin_mw", "450", "kDa", "~", source="springerferritin"),
         R("IgG is about 150 kDa", "igg_mw", "150", "kDa", "~", source="aatbioquestigg"),
         R("the IgM pentamer weighs about 900-970 kDa", "igm_pentamer_mw_low", "900", "kDa", "~",
-          source="downloadmelaigm", flag="seen",
+          source="downloadmelaigm", flag="seen", locator="text",
           note="range lower bound; the bullet cites only piglixigm, but the 900 kDa value is the "
                "downloadmelaigm row of mediators.csv"),
         R("the IgM pentamer weighs about 900-970 kDa", "igm_pentamer_mw_high", "970", "kDa", "~",
@@ -980,6 +1074,27 @@ def number_tokens(text: str) -> list[str]:
     return NUMBER_TOKEN_RE.findall(body)
 
 
+def row_locator(sources: list[str], locators: dict[str, str], section: str, key: str) -> str:
+    """Where in its source(s) a background number was read.
+
+    v2 tags give a locator per source; a row citing several sources gets `id: locator` parts
+    joined by ` | `. A v1 dossier has no locators, so the row falls back to the bullet's section
+    in background.md (a place in the dossier, not in the source). A v2 bullet whose source has
+    no real locator stops the import instead of falling back silently.
+    """
+    if not any(locators.values()):
+        return f"dossier background.md, section {section}"
+    found = []
+    for sid in sources:
+        loc = locators.get(sid, "")
+        if not loc or loc.startswith(NO_LOCATOR):
+            raise SystemExit(f"bullet {key!r}: no locator for source {sid} ({loc or 'not tagged'!r})")
+        found.append(loc)
+    if len(found) == 1:
+        return found[0]
+    return " | ".join(f"{sid}: {loc}" for sid, loc in zip(sources, found, strict=True))
+
+
 def background_rows(text: str, report: dict) -> list[dict[str, str]]:
     bullets = parse_background(text)
     used: set[int] = set()
@@ -994,7 +1109,8 @@ def background_rows(text: str, report: dict) -> list[dict[str, str]]:
             raise SystemExit(f"bullet key {spec.key!r}: bullet already specified")
         used.add(index)
         section, bullet = bullets[index]
-        tags = dict(TAG_RE.findall(bullet))
+        tags = {sid: flag for sid, flag, _ in TAG_RE.findall(bullet)}
+        locators = {sid: loc for sid, _, loc in TAG_RE.findall(bullet)}
         printed = {t.replace(",", ""): t for t in number_tokens(bullet)}
         tokens = collections.Counter(t.replace(",", "") for t in number_tokens(bullet))
         claimed = collections.Counter([r.value for r in spec.rows] + [v for v, _ in spec.skip])
@@ -1012,6 +1128,7 @@ def background_rows(text: str, report: dict) -> list[dict[str, str]]:
                 flag = tags[sources[0]] or "seen"
             else:
                 flag = "seen"
+            own = {sources[0]: r.locator} if r.locator and any(locators.values()) else {}
             note = r.note
             if "," in printed.get(r.value, ""):
                 note = f"printed {printed[r.value]}" + (f"; {note}" if note else "")
@@ -1025,7 +1142,7 @@ def background_rows(text: str, report: dict) -> list[dict[str, str]]:
                     "unit": r.unit,
                     "qualifier": r.qualifier,
                     "source_id": source,
-                    "locator": f"dossier background.md, section {section}",
+                    "locator": row_locator(sources, {**locators, **own}, section, spec.key),
                     "flag": flag,
                     "note": note,
                 }
@@ -1115,9 +1232,10 @@ def main(argv: list[str] | None = None) -> int:
     dossier, root = args.dossier, args.root
     raw = root / "data" / "raw"
     report: dict = collections.defaultdict(list)
+    report["new_rows"] = {}
 
     # sources.csv and references.json
-    _, sources = read_csv(dossier / "sources.csv")
+    _, sources = read_csv(latest(dossier, "sources.csv"))
     sources.sort(key=lambda r: r["source_id"])
     ids = [s["source_id"] for s in sources]
     if len(set(ids)) != len(ids):
@@ -1143,20 +1261,24 @@ def main(argv: list[str] | None = None) -> int:
     # reference tables
     tables: dict[str, list[dict]] = {}
     for name in ("mediators", "purification_methods", "syndrome_cytokines"):
-        columns, rows = read_csv(dossier / f"{name}.csv")
+        columns, rows = read_csv(latest(dossier, f"{name}.csv"))
         for row in rows:
             for sid in row["source_id"].split(";"):
                 if sid.strip() not in by_id:
                     raise SystemExit(f"{name}: unknown source {sid!r}")
         out_cols, out_rows = reference_rows(name, columns, rows, by_id, report)
+        report["new_rows"][name] = check_stable_ids(name, out_rows, raw / "reference" / f"{name}.csv")
         write(raw / "reference" / f"{name}.csv", csv_text(out_cols, out_rows))
         tables[name] = out_rows
 
-    background = background_rows((dossier / "background.md").read_text(encoding="utf-8"), report)
+    background = background_rows(latest(dossier, "background.md").read_text(encoding="utf-8"), report)
     for row in background:
         for sid in row["source_id"].split(";"):
             if sid.strip() not in by_id:
                 raise SystemExit(f"background: unknown source {sid!r}")
+    report["new_rows"]["background_facts"] = check_stable_ids(
+        "background_facts", background, raw / "reference" / "background_facts.csv"
+    )
     write(raw / "reference" / "background_facts.csv", csv_text(BACKGROUND_COLUMNS, background))
 
     vocab = vocabularies(out_cases, tables, sources, background)
@@ -1166,6 +1288,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, rows in tables.items():
         print(f"{name}: {len(rows)} rows")
     print(f"background_facts: {len(background)} rows from {report['background_bullets']} bullets")
+    for name, new_ids in report["new_rows"].items():
+        print(f"{name}: {len(new_ids)} new row ids" + (f" ({', '.join(new_ids)})" if new_ids else ""))
+    in_source = sum(not r["locator"].startswith("dossier ") for r in background)
+    print(f"background_facts: {in_source} of {len(background)} locators point into the source")
+    marked = [r["row_id"] for r in tables["mediators"] if r["superseded_by"]]
+    print(f"mediators: {len(marked)} rows superseded ({', '.join(marked)})")
     print(f"items without title ({len(report['no_title'])}): {', '.join(report['no_title'])}")
     print(f"URL not the first url_seen part ({len(report['url_not_first_part'])}):")
     for line in report["url_not_first_part"]:

@@ -136,6 +136,66 @@ def _duplicate_case(raw: Path) -> None:
     dst_path.write_text(yaml.safe_dump(dst, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
+def _new_file(rel: str, text: str | bytes) -> Callable[[Path], None]:
+    def apply(raw: Path) -> None:
+        path = raw / rel
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+
+    return apply
+
+
+def _as_xlsx(rel: str, sheet: str, row: int, column: str, value) -> Callable[[Path], None]:
+    """Replace a YAML extraction by the equivalent spreadsheet form, with one cell changed."""
+
+    def apply(raw: Path) -> None:
+        import openpyxl
+
+        from crsreview import xlsx_form
+        from crsreview.xlsx_extraction import SHEETS
+
+        path = raw / rel
+        schemas = raw.parents[1] / "workflow" / "schemas"
+        if not schemas.is_dir():
+            schemas = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
+        target = path.with_suffix(".xlsx")
+        xlsx_form.write_document(yaml.safe_load(path.read_text(encoding="utf-8")), target, schemas)
+        path.unlink()
+        wb = openpyxl.load_workbook(target)
+        wb[sheet].cell(row=row, column=list(SHEETS[sheet]).index(column) + 1, value=value)
+        wb.save(target)
+
+    return apply
+
+
+def _both_formats(rel: str) -> Callable[[Path], None]:
+    def apply(raw: Path) -> None:
+        _as_xlsx(rel, "source", 2, "source_id", rel.split("/")[-1].split(".")[0])(raw)
+        (raw / rel).write_text("source_id: x\ncases: []\n", encoding="utf-8")
+
+    return apply
+
+
+def _event(event: str, day) -> dict:
+    return {"event": event, "day_post_infusion": day, "locator": "SYNTHETIC", "flag": "seen"}
+
+
+def _set_events(case_id: str, events: list[dict]) -> Callable[[dict], None]:
+    def edit(doc: dict) -> None:
+        _case(doc, case_id)["events"] = events
+
+    return edit
+
+
+def _set_fact(case_id: str, field: str, value) -> Callable[[dict], None]:
+    def edit(doc: dict) -> None:
+        _case(doc, case_id)["facts"][field] = {"value": value, "locator": "SYNTHETIC", "flag": "seen"}
+
+    return edit
+
+
 SC = "reference/syndrome_cytokines.csv"
 MW = "reference/mediators.csv"
 PM = "reference/purification_methods.csv"
@@ -292,7 +352,7 @@ CATALOGUE: list[Bad] = [
         MEAS_FILE,
         MEAS_CASE,
         "measurements.m1.day_post_infusion",
-        "must be a whole day",
+        "write the day after infusion as a number",
     ),
     Bad(
         "unknown relation",
@@ -349,7 +409,7 @@ CATALOGUE: list[Bad] = [
         "references.json",
         "",
         "DOI",
-        "does not match",
+        "a DOI starts with '10.'",
     ),
     Bad(
         "source missing from references",
@@ -437,5 +497,211 @@ CATALOGUE: list[Bad] = [
         "",
         "quality",
         "'quality' vocabulary",
+    ),
+    # --- issue 12: no silent drops ---------------------------------------------------------
+    Bad(
+        "extraction saved as .yml",
+        _new_file("extractions/test2026.yml", "source_id: test2026\ncases: []\n"),
+        "extractions/test2026.yml",
+        "-",
+        "-",
+        "rename it to test2026.yaml",
+    ),
+    Bad(
+        "old Excel .xls in extractions",
+        _new_file("extractions/test2026.xls", b"\xd0\xcf\x11\xe0"),
+        "extractions/test2026.xls",
+        "-",
+        "-",
+        "save it as an Excel Workbook (test2026.xlsx)",
+    ),
+    Bad(
+        "csv in extractions",
+        _new_file("extractions/test2026.csv", "case_id,age\n"),
+        "extractions/test2026.csv",
+        "-",
+        "-",
+        "save it as an Excel Workbook",
+    ),
+    Bad(
+        "spreadsheet lock file",
+        _new_file("extractions/~$xiao2019.xlsx", b"lock"),
+        "extractions/~$xiao2019.xlsx",
+        "-",
+        "-",
+        "close the spreadsheet program",
+    ),
+    Bad(
+        "editor backup file",
+        _new_file("extractions/xiao2019.yaml~", "source_id: xiao2019\n"),
+        "extractions/xiao2019.yaml~",
+        "-",
+        "-",
+        "editor backup",
+    ),
+    Bad(
+        "one source as yaml and xlsx",
+        _both_formats(PE_FILE),
+        "extractions/xiao2019.xlsx",
+        "-",
+        "-",
+        "keep one of the two files",
+    ),
+    Bad(
+        "natural field name age",
+        _edit_yaml(PE_FILE, _set_fact(PE_CASE, "age", 23)),
+        PE_FILE,
+        PE_CASE,
+        "facts.age",
+        "did you mean 'age_years'",
+    ),
+    Bad(
+        "natural field name number_of_pe_sessions",
+        _edit_yaml(PE_FILE, _set_fact(PE_CASE, "number_of_pe_sessions", 3)),
+        PE_FILE,
+        PE_CASE,
+        "facts.number_of_pe_sessions",
+        "did you mean 'pe_sessions'",
+    ),
+    Bad(
+        "numeric crs_grade",
+        _edit_yaml(PE_FILE, _set_fact(PE_CASE, "crs_grade", 4)),
+        PE_FILE,
+        PE_CASE,
+        "facts.crs_grade.value",
+        "belongs in the field 'crs_grade_max'",
+    ),
+    Bad(
+        "outcome as wording",
+        _edit_yaml(PE_FILE, _set_fact(PE_CASE, "outcome", "alive")),
+        PE_FILE,
+        PE_CASE,
+        "facts.outcome.value",
+        "not one of: survived, died, unknown",
+    ),
+    Bad(
+        "sex abbreviated",
+        _edit_yaml(PE_FILE, _fact(PE_CASE, "sex", "value", "M")),
+        PE_FILE,
+        PE_CASE,
+        "facts.sex.value",
+        "not one of: female, male",
+    ),
+    # --- issue 12: errors a clinician can act on ---------------------------------------------
+    Bad(
+        "missing comma in references.json",
+        _replace_text("references.json", '"type": "webpage",\n', '"type": "webpage"\n', 1),
+        "references.json",
+        "line",
+        "-",
+        "a comma is missing",
+    ),
+    Bad(
+        "BOM in sources.csv",
+        _write_bytes(SRC, lambda b: b"\xef\xbb\xbf" + b),
+        SRC,
+        "-",
+        "-",
+        "save it as UTF-8 without BOM",
+    ),
+    Bad(
+        "tab in yaml",
+        _replace_text(PE_FILE, "\n  kind: patient", "\n\tkind: patient", 1),
+        PE_FILE,
+        "line",
+        "-",
+        "has a tab: indent with spaces",
+    ),
+    Bad(
+        "capitalised case id",
+        _replace_text(PE_FILE, "case_id: xiao2019-1", "case_id: Xiao2019-1", 1),
+        PE_FILE,
+        "Xiao2019-1",
+        "case_id",
+        "lower-case letters, digits and hyphens (no spaces, no capitals): try 'xiao2019-1'",
+    ),
+    Bad(
+        "date as day after infusion",
+        _replace_text(MEAS_FILE, "day_post_infusion: 1\n", "day_post_infusion: 2026-03-05\n", 1),
+        MEAS_FILE,
+        MEAS_CASE,
+        "measurements.m1.day_post_infusion",
+        "write the day after infusion as a number",
+    ),
+    Bad(
+        "analyte IL6 suggests IL-6",
+        _edit_yaml(MEAS_FILE, _meas(MEAS_CASE, 0, "analyte", "IL6")),
+        MEAS_FILE,
+        MEAS_CASE,
+        "measurements.m1.analyte",
+        "did you mean 'IL-6'",
+    ),
+    Bad(
+        "unit pg/ml suggests pg/mL",
+        _edit_yaml(MEAS_FILE, _meas(MEAS_CASE, 0, "unit", "pg/ml")),
+        MEAS_FILE,
+        MEAS_CASE,
+        "measurements.m1.unit",
+        "did you mean 'pg/mL'",
+    ),
+    Bad(
+        "spreadsheet misspelt analyte",
+        _as_xlsx(MEAS_FILE, "measurements", 2, "analyte", "IL6"),
+        "extractions/authorea711693.xlsx",
+        "sheet measurements, row 2, column C (analyte)",
+        "measurements.m1.analyte",
+        "did you mean 'IL-6'",
+    ),
+    Bad(
+        "spreadsheet date as day",
+        _as_xlsx(
+            MEAS_FILE, "measurements", 2, "day_post_infusion", __import__("datetime").datetime(2026, 3, 5)
+        ),
+        "extractions/authorea711693.xlsx",
+        "sheet measurements, row 2, column G (day_post_infusion)",
+        "measurements.m1.day_post_infusion",
+        "write the day after infusion as a number",
+    ),
+    # --- issue 10: events --------------------------------------------------------------------
+    Bad(
+        "unknown event suggests crs_onset",
+        _edit_yaml(MEAS_FILE, _set_events(MEAS_CASE, [_event("crs-onset", 1)])),
+        MEAS_FILE,
+        MEAS_CASE,
+        "events.e1.event",
+        "did you mean 'crs_onset'",
+    ),
+    Bad(
+        "pe events disagree with pe_sessions",
+        _edit_yaml(MEAS_FILE, _set_events(MEAS_CASE, [_event("pe", 3)])),
+        MEAS_FILE,
+        MEAS_CASE,
+        "events",
+        "one 'pe' event per session",
+    ),
+    Bad(
+        "event after death",
+        _edit_yaml(MEAS_FILE, _set_events(MEAS_CASE, [_event("death", 9), _event("discharge", 12)])),
+        MEAS_FILE,
+        MEAS_CASE,
+        "events.e2",
+        "nothing follows death",
+    ),
+    # --- issue 15 §5: reference tables get the extraction range checks ------------------------
+    Bad(
+        "negative patient count in a reference table",
+        _csv_first_row("reference/background_facts.csv", "value", "-55"),
+        "reference/background_facts.csv",
+        "bg-",
+        "value",
+        "a count must be a whole number of 0 or more",
+    ),
+    Bad(
+        "percentage above 100 in a reference table",
+        _csv_cell("reference/background_facts.csv", "bg-hay2017-crs-grade3-percent", "value", "450"),
+        "reference/background_facts.csv",
+        "bg-hay2017-crs-grade3-percent",
+        "value",
+        "a percentage here lies from 0 to 100",
     ),
 ]

@@ -9,6 +9,7 @@ rule ledger:
         sources=f"{PROCESSED}/sources.csv",
         cases=f"{PROCESSED}/cases.csv",
         measurements=f"{PROCESSED}/measurements.csv",
+        events=f"{PROCESSED}/events.csv",
         code=lib_deps("runner", "steps_ledger"),
     output:
         ledger=report(
@@ -21,6 +22,10 @@ rule ledger:
         "logs/ledger.log",
     conda:
         ENV
+    params:
+        analysis=config["analysis"],
+        follows=config["paper"]["follows"]["source_id"],
+        max_vignettes=config["manuscript"]["max_vignettes"],
     script:
         "../scripts/ledger.py"
 
@@ -55,5 +60,7 @@ rule tables:
         "logs/tables.log",
     conda:
         ENV
+    params:
+        reference=config["analysis"]["reference_syndrome"],
     script:
         "../scripts/tables.py"

@@ -1,3 +1,4 @@
+import hashlib
 import os
 import re
 import subprocess
@@ -50,13 +51,21 @@ REFERENCE_TABLES = [
     "syndrome_cytokines",
     "background_facts",
 ]
-EXTRACTIONS = sorted(str(p) for p in Path(RAW, "extractions").glob("*.yaml"))
+# Every file of the folder (not only *.yaml / *.xlsx): validation names any stray file
+# (a .yml, a spreadsheet lock file, an editor backup) instead of silently ignoring it.
+EXTRACTIONS = (
+    sorted(str(p) for p in Path(RAW, "extractions").iterdir() if p.is_file())
+    if Path(RAW, "extractions").is_dir()
+    else []
+)
 REFERENCES = f"{RAW}/references.json"
 SOURCES = f"{RAW}/sources.csv"
 REFERENCE_CSVS = [f"{RAW}/reference/{t}.csv" for t in REFERENCE_TABLES]
 EXTRACTION_SCHEMAS = [
     f"{SCHEMAS}/extraction.schema.yaml",
+    f"{SCHEMAS}/case_fields.yaml",
     f"{SCHEMAS}/references.schema.yaml",
+    f"{SCHEMAS}/csl-data.json",
     f"{SCHEMAS}/sources.schema.yaml",
 ]
 REFERENCE_SCHEMAS = EXTRACTION_SCHEMAS + [
@@ -74,11 +83,26 @@ def part_files(wildcards):
     return EVIDENCE_PARTS[wildcards.part]
 
 
+# Every raw file: its content digest is a param of the validate rule (see evidence.smk).
+RAW_FILES = [REFERENCES, SOURCES, *EXTRACTIONS, *REFERENCE_CSVS]
+
+
+def content_digest(paths):
+    """SHA-256 over the contents of `paths` (small hand-curated files; read at DAG build)."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.encode("utf-8") + b"\0")
+        with open(path, "rb") as fh:
+            digest.update(hashlib.sha256(fh.read()).digest())
+    return digest.hexdigest()
+
+
 EVIDENCE_OUTPUTS = [
     f"{PROCESSED}/facts.csv",
     f"{PROCESSED}/sources.csv",
     f"{PROCESSED}/cases.csv",
     f"{PROCESSED}/measurements.csv",
+    f"{PROCESSED}/events.csv",
 ] + [f"{PROCESSED}/{t}.csv" for t in REFERENCE_TABLES]
 
 LEDGER = f"{PROCESSED}/numbers.json"

@@ -6,6 +6,11 @@
 # validation without forcing them to re-run). Each cleaning job also takes the fingerprint of
 # its own part as a normal input: Snakemake skips the own-input check of a job that sits below
 # a re-running job, and the fingerprint job re-runs exactly when that part's files change.
+#
+# Content, not timestamps: Snakemake compares modification times, so restoring an older copy of
+# a raw file (older mtime, new content) would leave the paper stale. The validation and the
+# fingerprint jobs therefore carry the SHA-256 of their raw files as a param: a changed param
+# re-runs the job (Snakemake's default `params` rerun trigger) whatever the file times say.
 
 
 rule validate:
@@ -24,6 +29,8 @@ rule validate:
         "logs/validate.log",
     conda:
         ENV
+    params:
+        content=content_digest(RAW_FILES),
     script:
         "../scripts/validate.py"
 
@@ -42,6 +49,10 @@ rule fingerprint:
         part="extractions|reference",
     conda:
         ENV
+    params:
+        content=lambda wildcards: content_digest(
+            [*part_files(wildcards), REFERENCES, SOURCES]
+        ),
     script:
         "../scripts/fingerprint.py"
 
@@ -69,6 +80,12 @@ rule clean_extractions:
             caption="../report/evidence.rst",
             category="Evidence",
             labels={"table": "measurements"},
+        ),
+        events=report(
+            f"{PROCESSED}/events.csv",
+            caption="../report/evidence.rst",
+            category="Evidence",
+            labels={"table": "events"},
         ),
         facts=f"{PROCESSED}/parts/facts_extractions.csv",
     log:

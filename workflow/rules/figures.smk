@@ -1,133 +1,71 @@
-# Stage 3: processed tables -> the paper's four figures (SVG, 300-dpi PNG, provenance sidecar).
+# Stage 3: processed tables -> the paper's figures (SVG, 300-dpi PNG, provenance sidecar).
+#
+# One table, one generic rule, one script (the idea of showyourwork's rules/figure.smk): to add
+# a figure, add a row here, a library module workflow/lib/crsreview/<module>.py with
+# make(inputs, outputs, dpi, hashsalt, options=...) and a caption workflow/report/<name>.rst.
+# Rows are in the order the manuscript places the figures; the figure numbers themselves come
+# only from that placement (figref() in the templates), never from this file or a script.
 # Each rule reads only the tables its figure draws, so an edit elsewhere does not redraw it.
 
-# In the order the manuscript places them (Figure 1 to 4).
-FIGURES = [
-    "evidence-map",
-    "size-windows",
-    "pe-kinetics",
-    "syndrome-cytokines",
-]
+# name: library module, input tables (data/processed/<table>.csv), takes config `analysis:`
+FIGURE_TABLE = {
+    "evidence-map": ("fig_evidence_map", ["cases", "facts"], False),
+    "case-timelines": ("fig_case_timelines", ["cases", "events", "facts"], True),
+    "case-cytokines": ("fig_case_cytokines", ["cases", "measurements", "facts"], True),
+    "size-windows": ("fig_size_windows", ["mediators", "purification_methods"], False),
+    "pe-kinetics": (
+        "fig_pe_kinetics",
+        ["purification_methods", "cases", "facts"],
+        False,
+    ),
+    "syndrome-cytokines": ("fig_syndrome_cytokines", ["syndrome_cytokines"], False),
+}
+FIGURES = list(FIGURE_TABLE)
 FIGURE_OUTPUTS = [
     f"figures/{name}.{ext}" for name in FIGURES for ext in ("svg", "png", "json")
 ]
 
 
-rule fig_size_windows:
-    """Fig. 2: technique cut-offs and size windows beside mediator molecular weights."""
-    input:
-        mediators=f"{PROCESSED}/mediators.csv",
-        purification_methods=f"{PROCESSED}/purification_methods.csv",
-        code=lib_deps("runner", "fig_size_windows"),
-    output:
-        svg=report(
-            "figures/size-windows.svg",
-            caption="../report/size-windows.rst",
-            category="Figures",
-            labels={"figure": "Fig. 2", "format": "SVG"},
-        ),
-        png="figures/size-windows.png",
-        json=report(
-            "figures/size-windows.json",
-            category="Provenance",
-            labels={"figure": "Fig. 2", "format": "JSON sidecar"},
-        ),
-    log:
-        "logs/fig_size_windows.log",
-    conda:
-        ENV
-    params:
-        dpi=config["build"]["png_dpi"],
-        hashsalt=config["build"]["svg_hashsalt"],
-    script:
-        "../scripts/fig_size_windows.py"
+def figure_inputs(name):
+    """Input tables of one figure, by name (the rule's named inputs)."""
+    return {t: f"{PROCESSED}/{t}.csv" for t in FIGURE_TABLE[name][1]}
 
 
-rule fig_syndrome_cytokines:
-    """Fig. 4: blood cytokine levels in CAR-T CRS versus viral CRS and other syndromes."""
-    input:
-        syndrome_cytokines=f"{PROCESSED}/syndrome_cytokines.csv",
-        code=lib_deps("runner", "fig_syndrome_cytokines"),
-    output:
-        svg=report(
-            "figures/syndrome-cytokines.svg",
-            caption="../report/syndrome-cytokines.rst",
-            category="Figures",
-            labels={"figure": "Fig. 4", "format": "SVG"},
-        ),
-        png="figures/syndrome-cytokines.png",
-        json=report(
-            "figures/syndrome-cytokines.json",
-            category="Provenance",
-            labels={"figure": "Fig. 4", "format": "JSON sidecar"},
-        ),
-    log:
-        "logs/fig_syndrome_cytokines.log",
-    conda:
-        ENV
-    params:
-        dpi=config["build"]["png_dpi"],
-        hashsalt=config["build"]["svg_hashsalt"],
-    script:
-        "../scripts/fig_syndrome_cytokines.py"
+def figure_options(name):
+    """Analysis settings for the figures that follow them; nothing for the rest, so a change
+    of `analysis:` does not redraw figures that ignore it."""
+    return config["analysis"] if FIGURE_TABLE[name][2] else {}
 
 
-rule fig_pe_kinetics:
-    """Fig. 3: fraction removed versus plasma volumes exchanged; CAR-T PE regimens."""
-    input:
-        purification_methods=f"{PROCESSED}/purification_methods.csv",
-        cases=f"{PROCESSED}/cases.csv",
-        facts=f"{PROCESSED}/facts.csv",
-        code=lib_deps("runner", "fig_pe_kinetics"),
-    output:
-        svg=report(
-            "figures/pe-kinetics.svg",
-            caption="../report/pe-kinetics.rst",
-            category="Figures",
-            labels={"figure": "Fig. 3", "format": "SVG"},
-        ),
-        png="figures/pe-kinetics.png",
-        json=report(
-            "figures/pe-kinetics.json",
-            category="Provenance",
-            labels={"figure": "Fig. 3", "format": "JSON sidecar"},
-        ),
-    log:
-        "logs/fig_pe_kinetics.log",
-    conda:
-        ENV
-    params:
-        dpi=config["build"]["png_dpi"],
-        hashsalt=config["build"]["svg_hashsalt"],
-    script:
-        "../scripts/fig_pe_kinetics.py"
+for fig_name, (fig_module, _tables, _options) in FIGURE_TABLE.items():
 
-
-rule fig_evidence_map:
-    """Fig. 1: one row per case entry with the availability of its core fields."""
-    input:
-        cases=f"{PROCESSED}/cases.csv",
-        facts=f"{PROCESSED}/facts.csv",
-        code=lib_deps("runner", "fig_evidence_map"),
-    output:
-        svg=report(
-            "figures/evidence-map.svg",
-            caption="../report/evidence-map.rst",
-            category="Figures",
-            labels={"figure": "Fig. 1", "format": "SVG"},
-        ),
-        png="figures/evidence-map.png",
-        json=report(
-            "figures/evidence-map.json",
-            category="Provenance",
-            labels={"figure": "Fig. 1", "format": "JSON sidecar"},
-        ),
-    log:
-        "logs/fig_evidence_map.log",
-    conda:
-        ENV
-    params:
-        dpi=config["build"]["png_dpi"],
-        hashsalt=config["build"]["svg_hashsalt"],
-    script:
-        "../scripts/fig_evidence_map.py"
+    rule:
+        name:
+            f"fig_{fig_name.replace('-', '_')}"
+        input:
+            **figure_inputs(fig_name),
+            code=lib_deps("runner", "steps_figures", fig_module),
+        output:
+            svg=report(
+                f"figures/{fig_name}.svg",
+                caption=f"../report/{fig_name}.rst",
+                category="Figures",
+                labels={"figure": fig_name, "format": "SVG"},
+            ),
+            png=f"figures/{fig_name}.png",
+            json=report(
+                f"figures/{fig_name}.json",
+                category="Provenance",
+                labels={"figure": fig_name, "format": "JSON sidecar"},
+            ),
+        log:
+            f"logs/fig_{fig_name.replace('-', '_')}.log",
+        conda:
+            ENV
+        params:
+            module=fig_module,
+            dpi=config["build"]["png_dpi"],
+            hashsalt=config["build"]["svg_hashsalt"],
+            options=figure_options(fig_name),
+        script:
+            "../scripts/figure.py"

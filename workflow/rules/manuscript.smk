@@ -1,7 +1,8 @@
 # Stage 4: ledger + tables + figures -> audited Markdown -> HTML, DOCX, PDF.
 
 BUILD = "manuscript/build"
-TEMPLATES = sorted(str(p) for p in Path("manuscript/templates").glob("*.md.j2"))
+# Section templates (*.md.j2, rendered in name order) and the macros they import (*.j2).
+TEMPLATES = sorted(str(p) for p in Path("manuscript/templates").glob("*.j2"))
 CSL = "manuscript/csl/vancouver-numeric.csl"
 CSS = "manuscript/assets/manuscript.css"
 PANDOC_FILES = sorted(str(p) for p in Path("manuscript/pandoc").glob("*"))
@@ -13,6 +14,7 @@ MANUSCRIPT_INPUTS = dict(
     tables_md=rules.tables.output.md,
     tables_sidecar=rules.tables.output.sidecar,
     figure_sidecars=[f"figures/{f}.json" for f in FIGURES],
+    vocab=VOCAB,
 )
 MANUSCRIPT_OUTPUTS = [f"{BUILD}/manuscript.{ext}" for ext in ("html", "docx", "pdf")]
 
@@ -40,8 +42,9 @@ rule audit:
     """Fail when the body holds a number the ledger did not produce (names template and line)."""
     input:
         **MANUSCRIPT_INPUTS,
-        vocab=VOCAB,
         md=rules.manuscript_markdown.output.md,
+        # Report captions state no data (the audit checks them too).
+        captions=sorted(str(p) for p in Path("workflow/report").glob("*.rst")),
         code=lib_deps("runner", "steps_manuscript"),
     output:
         report(

@@ -9,7 +9,7 @@ inputs = {k: v for k, v in sm.input.items() if k not in ("ledger", "code")}
 runner.run(
     sm.log[0],
     lambda: steps_tables.build_tables(
-        inputs, sm.input.ledger, Path(sm.output.sidecar).parent, sm.output.sidecar
+        inputs, sm.input.ledger, Path(sm.output.sidecar).parent, sm.output.sidecar, sm.params.reference
     ),
     sm.rule,
 )

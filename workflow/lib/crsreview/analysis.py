@@ -10,8 +10,9 @@ import math
 import re
 from collections import Counter
 
-from . import numfmt
+from . import caseseries, numfmt, pairing, supersede
 from .ledger import Ledger
+from .outcome import RULE_TEXT, outcome_class
 
 CYTOKINES = frozenset(
     {
@@ -32,26 +33,13 @@ CYTOKINES = frozenset(
         "GM-CSF",
     }
 )
-HONG_ANALYTES = ("IL-2", "IL-6", "IL-10", "IFN-gamma", "TNF-alpha")
-MIN_PAIRED = 3  # fewer paired pre/post observations than this support no statistic
 MODEL_DOSES = (1.0, 1.5)
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+slug = caseseries.slug
 
 
-def outcome_class(text: str) -> str:
-    """Survival class from the outcome wording: died / survived / unclear (regex, documented)."""
-    t = text.lower()
-    if re.search(r"\bdied\b|\bdeath\b|\bfatal\b", t):
-        return "died"
-    if re.search(r"\balive\b|\brecovered\b|\bresolved\b|\bdischarged\b", t):
-        return "survived"
-    return "unclear"
-
-
-def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
+def evidence_counts(L: Ledger, sources, cases, facts, fact_index, follows: str) -> None:
     all_sources = [s["source_id"] for s in sources]
     L.count(
         "sources.count",
@@ -100,7 +88,7 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
             f"cases.{key}.entries",
             rows,
             f"case entries: {formula}",
-            source_ids=sorted({r["source_id"] for r in rows}) or ["zhang2025"],
+            source_ids=sorted({r["source_id"] for r in rows}) or [follows],
         )
         total = sum(int(r["n"]) for r in rows)
         L.add(
@@ -108,7 +96,7 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
             total,
             numfmt.count(total),
             f"sum of n over case entries ({formula}); a patient entry counts 1",
-            source_ids=sorted({r["source_id"] for r in rows}) or ["zhang2025"],
+            source_ids=sorted({r["source_id"] for r in rows}) or [follows],
         )
 
     case_set("all", cases, "all")
@@ -142,7 +130,7 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
             f"facts.flag.{flag}",
             rows,
             f"rows of facts.csv with flag = {flag}",
-            source_ids=sorted({f["source_id"] for f in rows}) or ["zhang2025"],
+            source_ids=sorted({f["source_id"] for f in rows}) or [follows],
         )
     nr = [f for f in facts if f["table"] == "not_reported"]
     nr_car_t_pe = [f for f in nr if f["case_id"] in {c["case_id"] for c in pe_car_t}]
@@ -155,14 +143,19 @@ def evidence_counts(L: Ledger, sources, cases, facts, fact_index) -> None:
     )
 
 
-def outcomes(L: Ledger, cases, fact_index) -> None:
-    """Outcome of each CAR-T patient entry, classified from its outcome wording."""
+def outcomes(L: Ledger, cases, fact_index, follows: str) -> None:
+    """Outcome of each CAR-T patient entry: the coded outcome, else its wording (caseseries)."""
     patients = [c for c in cases if c["context"] == "car-t" and c["kind"] == "patient"]
     for group in ("PE", "all"):
         rows = [c for c in patients if group == "all" or c["modality_group"] == group]
-        reported = [c for c in rows if c["outcome_status"] not in ("", "NR")]
-        classes = Counter(outcome_class(c["outcome_status"]) for c in reported)
-        fids = [f"{c['case_id']}.outcome_status" for c in reported]
+        reported = [
+            c
+            for c in rows
+            if c.get("outcome", "") not in ("", "NR", "unknown") or c["outcome_status"] not in ("", "NR")
+        ]
+        classes = Counter(outcome_class(c.get("outcome", ""), c["outcome_status"]) for c in reported)
+        fids = [f"{c['case_id']}.{f}" for c in reported for f in ("outcome", "outcome_status")]
+        fids = [f for f in fids if f in fact_index]
         base = f"cases.car_t_patients.{slug(group)}"
         L.count(
             f"{base}.outcome_reported",
@@ -170,22 +163,23 @@ def outcomes(L: Ledger, cases, fact_index) -> None:
             f"CAR-T patient entries ({group}) with an outcome",
             facts=fids,
             fact_index=fact_index,
-            source_ids=[c["source_id"] for c in rows],
+            source_ids=[c["source_id"] for c in rows] or [follows],
         )
-        for cls in ("survived", "died", "unclear"):
+        # 'unclear' keeps its old key: the wording of a reported outcome says neither.
+        for cls, key in (("survived", "survived"), ("died", "died"), ("unknown", "unclear")):
             L.add(
-                f"{base}.{cls}",
+                f"{base}.{key}",
                 classes[cls],
                 numfmt.count(classes[cls]),
-                f"outcome wording classified as {cls} (died|death|fatal -> died; "
-                "alive|recovered|resolved|discharged -> survived)",
+                f"outcome classified as {cls}: {RULE_TEXT}",
                 facts=fids,
                 fact_index=fact_index,
-                source_ids=[c["source_id"] for c in rows],
+                source_ids=[c["source_id"] for c in rows] or [follows],
             )
 
 
 def pe_cytokine_data(L: Ledger, cases, measurements, fact_index) -> None:
+    """How much cytokine data CAR-T PE entries hold (the per-analyte analysis is caseseries.py)."""
     pe_ids = {c["case_id"] for c in cases if c["context"] == "car-t" and c["modality_group"] == "PE"}
     pe_sources = sorted({c["source_id"] for c in cases if c["case_id"] in pe_ids})
     cyto = [m for m in measurements if m["case_id"] in pe_ids and m["analyte"] in CYTOKINES]
@@ -198,57 +192,47 @@ def pe_cytokine_data(L: Ledger, cases, measurements, fact_index) -> None:
         fact_index=fact_index,
         source_ids=pe_sources,
     )
-    pairs = []
-    for cid in sorted(pe_ids):
-        for analyte in sorted({m["analyte"] for m in cyto if m["case_id"] == cid}):
-            rel = {m["relation"] for m in cyto if m["case_id"] == cid and m["analyte"] == analyte}
-            if {"pre-purification", "post-purification"} <= rel:
-                pairs.append((cid, analyte))
+    pairs = [p for ps in pairing.pairs_by_analyte(cyto, pe_ids).values() for p in ps]
     L.count(
         "pe.car_t.paired_prepost",
         pairs,
-        "CAR-T PE (entry, cytokine) pairs with both a pre- and a post-PE value",
+        "CAR-T PE (entry, cytokine) pairs with both a pre- and a post-PE value (censored pairs included; "
+        "per-analyte changes: cs.pe.*)",
         facts=[m["fact_id"] for m in cyto],
         fact_index=fact_index,
         source_ids=pe_sources,
     )
-    if len(pairs) < MIN_PAIRED:
-        L.add(
-            "pe.car_t.cytokine_change",
-            None,
-            f"not estimable ({len(pairs)} paired pre/post observations; at least {MIN_PAIRED} needed)",
-            f"median relative change post vs pre PE requires >= {MIN_PAIRED} pairs",
-            derived_from=["pe.car_t.paired_prepost"],
-            status="insufficient",
-        )
-    else:  # pragma: no cover - exercised only when the complete extraction arrives
-        changes = []
-        for cid, analyte in pairs:
-            pre = [
-                float(m["value"])
-                for m in cyto
-                if (m["case_id"], m["analyte"], m["relation"]) == (cid, analyte, "pre-purification")
-            ]
-            post = [
-                float(m["value"])
-                for m in cyto
-                if (m["case_id"], m["analyte"], m["relation"]) == (cid, analyte, "post-purification")
-            ]
-            changes.append(post[-1] / pre[-1] - 1)
-        changes.sort()
-        mid = len(changes) // 2
-        median = changes[mid] if len(changes) % 2 else (changes[mid - 1] + changes[mid]) / 2
-        L.add(
-            "pe.car_t.cytokine_change",
-            median,
-            numfmt.percent(median),
-            "median over pairs of (last post / last pre - 1)",
-            derived_from=["pe.car_t.paired_prepost"],
-        )
 
 
-def _value_and_interval(L: Ledger, prefix: str, stat: str, interval: str, interval_name: str, r, fact_index):
-    """Two entries for one reported group: the statistic and its interval, as printed."""
+UNSTATED_SEVERITY = frozenset({"", "not stated", "nr", "unspecified"})
+
+
+def same_severity(a: dict, b: dict) -> bool:
+    """Both rows state a severity and it is the same ('not stated' never matches)."""
+    return a["severity"].strip().lower() not in UNSTATED_SEVERITY and a["severity"] == b["severity"]
+
+
+def comparisons(syndrome_rows, reference: str) -> list[tuple[str, list[dict]]]:
+    """Groups of syndrome rows one source reports for one analyte with one statistic and unit,
+    holding the reference syndrome (CAR-T CRS) and at least one comparator syndrome; the first
+    row per syndrome (file order). Groups in which a comparator matches the reference's severity
+    come first, then the rest, each in file order."""
+    groups: dict[tuple, dict[str, dict]] = {}
+    for r in syndrome_rows:
+        key = (r["source_id"], r["analyte"], r["statistic"], r["unit_canonical"])
+        groups.setdefault(key, {}).setdefault(r["syndrome"], r)
+    out = []
+    for (source, analyte, _stat, _unit), by in groups.items():
+        if reference in by and len(by) > 1:
+            rows = list(by.values())
+            matched = any(same_severity(r, by[reference]) for r in rows if r is not by[reference])
+            out.append((0 if matched else 1, f"{slug(source)}.{slug(analyte)}", rows))
+    return [(k, rows) for _, k, rows in sorted(out, key=lambda t: t[0])]
+
+
+def _value_and_interval(L: Ledger, prefix: str, r, fact_index) -> None:
+    """Entries for one reported group: the statistic, its interval and n, as printed."""
+    stat = slug(r["statistic"])
     L.add(
         f"{prefix}.{stat}",
         float(r["value"]),
@@ -258,83 +242,68 @@ def _value_and_interval(L: Ledger, prefix: str, stat: str, interval: str, interv
         fact_index=fact_index,
         unit=r["unit"],
     )
+    if r["lower"] and r["upper"]:
+        L.add(
+            f"{prefix}.interval",
+            f"{r['lower']}-{r['upper']}",
+            f"{r['lower']}–{r['upper']}",
+            f"{r['interval']} as reported",
+            facts=[f"{r['row_id']}.lower", f"{r['row_id']}.upper"],
+            fact_index=fact_index,
+            unit=r["unit"],
+        )
+    if r["n"]:
+        L.add(
+            f"{prefix}.n",
+            int(float(r["n"])),
+            numfmt.count(int(float(r["n"]))),
+            f"{r['syndrome']} group size",
+            facts=[f"{r['row_id']}.n"],
+            fact_index=fact_index,
+        )
+
+
+def syndrome_comparison(L: Ledger, syndrome_rows, fact_index, reference: str) -> None:
+    """Every source that reports the reference syndrome (CAR-T CRS) and a comparator syndrome
+    with the same statistic: each group's value, interval and n, and the ratios
+    reference / comparator (and comparator / reference where the comparator is higher).
+    Keys: syn.<source>.<analyte>.<syndrome>.{<statistic>,interval,n,ratio_vs_<syndrome>}."""
+    matched = set()
+    for key, rows in comparisons(syndrome_rows, reference):
+        ref = next(r for r in rows if r["syndrome"] == reference)
+        stat = slug(ref["statistic"])
+        for r in rows:
+            _value_and_interval(L, f"syn.{key}.{slug(r['syndrome'])}", r, fact_index)
+        for r in rows:
+            if r is ref:
+                continue
+            if same_severity(r, ref):
+                matched.add(r["source_id"])
+            same = "same severity" if same_severity(r, ref) else "severity not the same or not stated"
+            a, b = f"syn.{key}.{slug(ref['syndrome'])}", f"syn.{key}.{slug(r['syndrome'])}"
+            ratio = float(ref["value_canonical"]) / float(r["value_canonical"])
+            for num, den, value in ((ref, r, ratio), (r, ref, 1 / ratio)):
+                if num is r and value <= 1:
+                    continue  # the inverse only where the comparator is the higher group
+                L.add(
+                    f"syn.{key}.{slug(num['syndrome'])}.ratio_vs_{slug(den['syndrome'])}",
+                    value,
+                    numfmt.fold(value),
+                    f"{num['statistic'].replace('_', ' ')} {num['analyte']} of {num['syndrome']} ({num['severity']}) / "
+                    f"{den['syndrome']} ({den['severity']}), same source and unit; {same}",
+                    derived_from=[f"{a}.{stat}", f"{b}.{stat}"]
+                    if num is ref
+                    else [f"{b}.{stat}", f"{a}.{stat}"],
+                )
     L.add(
-        f"{prefix}.{interval}",
-        f"{r['lower']}-{r['upper']}",
-        f"{r['lower']}–{r['upper']}",
-        f"{interval_name} as reported",
-        facts=[f"{r['row_id']}.lower", f"{r['row_id']}.upper"],
+        "syn.matched_sources",
+        len(matched),
+        numfmt.count(len(matched)),
+        f"sources reporting {reference} and a comparator syndrome at the same severity with the same statistic",
+        facts=[f"{r['row_id']}.value" for r in syndrome_rows if r["source_id"] in matched],
         fact_index=fact_index,
-        unit=r["unit"],
+        source_ids=sorted(matched) or sorted({r["source_id"] for r in syndrome_rows}),
     )
-
-
-def syndrome_comparison(L: Ledger, syndrome_rows, fact_index) -> None:
-    """Hong CAR-T vs COVID-19 medians and ratios; Leisman pooled IL-6 by syndrome."""
-    hong = [
-        r
-        for r in syndrome_rows
-        if r["source_id"] in ("hong2020", "hong2021") and r["severity"] == "grade 3-4"
-    ]
-    for analyte in HONG_ANALYTES:
-        group = {}
-        for r in hong:
-            if r["analyte"] == analyte and r["statistic"] == "median":
-                group.setdefault("cart" if r["syndrome"] == "CAR-T CRS" else "covid", r)
-        if len(group) != 2:
-            continue
-        a = slug(analyte)
-        for side, r in sorted(group.items()):
-            _value_and_interval(L, f"hong.{a}.{side}", "median", "iqr", "interquartile range", r, fact_index)
-        ratio = float(group["cart"]["value_canonical"]) / float(group["covid"]["value_canonical"])
-        L.add(
-            f"hong.{a}.ratio",
-            ratio,
-            numfmt.fold(ratio),
-            f"CAR-T median / COVID-19 median of {analyte} (same units)",
-            derived_from=[f"hong.{a}.cart.median", f"hong.{a}.covid.median"],
-        )
-        inverse = float(group["covid"]["value_canonical"]) / float(group["cart"]["value_canonical"])
-        if inverse > 1:  # only where the comparator is the higher group
-            L.add(
-                f"hong.{a}.ratio_covid_vs_cart",
-                inverse,
-                numfmt.fold(inverse),
-                f"COVID-19 median / CAR-T median of {analyte} (same units); the inverse of hong.{a}.ratio",
-                derived_from=[f"hong.{a}.cart.median", f"hong.{a}.covid.median"],
-            )
-        L.add(
-            f"hong.{a}.n_cart",
-            int(group["cart"]["n"]),
-            group["cart"]["n"],
-            "CAR-T group size",
-            facts=[f"{group['cart']['row_id']}.n"],
-            fact_index=fact_index,
-        )
-        L.add(
-            f"hong.{a}.n_covid",
-            int(group["covid"]["n"]),
-            group["covid"]["n"],
-            "COVID-19 group size",
-            facts=[f"{group['covid']['row_id']}.n"],
-            fact_index=fact_index,
-        )
-    leisman = [
-        r for r in syndrome_rows if r["source_id"] == "leisman2020" and r["statistic"] == "pooled_mean"
-    ]
-    covid = next((r for r in leisman if r["syndrome"] == "COVID-19"), None)
-    for r in leisman:
-        s = slug(r["syndrome"])
-        _value_and_interval(L, f"leisman.il_6.{s}", "mean", "ci", "95% confidence interval", r, fact_index)
-        if covid is not None and r is not covid:
-            ratio = float(r["value"]) / float(covid["value"])
-            L.add(
-                f"leisman.il_6.{s}.ratio_vs_covid",
-                ratio,
-                numfmt.fold(ratio),
-                f"pooled mean IL-6 of {r['syndrome']} / pooled mean of COVID-19",
-                derived_from=[f"leisman.il_6.{s}.mean", "leisman.il_6.covid_19.mean"],
-            )
 
 
 def pe_kinetics(L: Ledger, methods, fact_index) -> None:
@@ -445,191 +414,22 @@ def _dose(row) -> float | None:
     return float(m.group(1)) if m else None
 
 
-def pe_regimens(L: Ledger, cases, fact_index) -> None:
-    """Sessions and volumes of CAR-T PE entries; plasma volumes exchanged where computable."""
-    for c in cases:
-        if c["context"] != "car-t" or c["modality_group"] != "PE":
-            continue
-        cid = c["case_id"]
-        base = f"pe.regimen.{slug(cid)}"
-        if c["pe_sessions"] not in ("", "NR"):
-            L.add(
-                f"{base}.sessions",
-                int(float(c["pe_sessions"])),
-                numfmt.count(int(float(c["pe_sessions"]))),
-                "PE sessions as extracted",
-                facts=[f"{cid}.pe_sessions"],
-                fact_index=fact_index,
-            )
-        if c["pe_volume_ml_per_session"] not in ("", "NR"):
-            v = float(c["pe_volume_ml_per_session"])
-            L.add(
-                f"{base}.volume_ml",
-                v,
-                f"{numfmt.count(int(v))} mL",
-                "exchange volume per session",
-                facts=[f"{cid}.pe_volume_ml_per_session"],
-                fact_index=fact_index,
-                unit="mL",
-            )
-        L.add(
-            f"{base}.plasma_volumes",
-            None,
-            "not computable (body weight and haematocrit not reported)",
-            "plasma volume = 0.07 x weight (kg) x (1 - Hct); exchanged volume / plasma volume",
-            facts=[f for f in (f"{cid}.nr.body_weight", f"{cid}.nr.haematocrit") if f in fact_index],
-            source_ids=[c["source_id"], "uptodatetpe"],
-            status="insufficient",
-        )
-
-
-def pe_case_details(L: Ledger, cases, measurements, fact_index) -> None:
-    """Per-patient details of CAR-T PE entries for the prose: age, numeric CRS grade, tocilizumab
-    doses, daily exchange volume, pre-PE cytokine values and their days; PE start day as seen."""
-    pe_car_t = [c for c in cases if c["context"] == "car-t" and c["modality_group"] == "PE"]
-    for c in pe_car_t:
-        cid, base = c["case_id"], f"pe.case.{slug(c['case_id'])}"
-        fact = fact_index.get(f"{cid}.age_years")
-        if fact and fact["value"]:
-            L.add(
-                f"{base}.age",
-                float(fact["value"]),
-                f"{numfmt.count(int(float(fact['value'])))} years",
-                "age as extracted",
-                facts=[fact["fact_id"]],
-                fact_index=fact_index,
-                unit="years",
-            )
-        fact = fact_index.get(f"{cid}.crs_grade_max")
-        if fact and re.fullmatch(r"\d+", fact["value"].strip()):
-            L.add(
-                f"{base}.crs_grade_max",
-                int(fact["value"]),
-                f"grade {fact['value'].strip()}",
-                "maximum CRS grade as extracted (numeric grades only)",
-                facts=[fact["fact_id"]],
-                fact_index=fact_index,
-            )
-        fact = fact_index.get(f"{cid}.tocilizumab_doses")
-        if fact and fact["value"]:
-            L.add(
-                f"{base}.tocilizumab_doses",
-                int(float(fact["value"])),
-                numfmt.count(int(float(fact["value"]))),
-                "tocilizumab doses before or around PE, as extracted",
-                facts=[fact["fact_id"]],
-                fact_index=fact_index,
-            )
-        fact = fact_index.get(f"{cid}.pe_volume_ml_per_day")
-        if fact and fact["value"]:
-            v = float(fact["value"])
-            L.add(
-                f"pe.regimen.{slug(cid)}.volume_ml_per_day",
-                v,
-                f"{numfmt.count(int(v))} mL",
-                "plasma exchanged per day as printed",
-                facts=[fact["fact_id"]],
-                fact_index=fact_index,
-                unit="mL",
-            )
-        for m in measurements:
-            if m["case_id"] != cid or m["analyte"] not in CYTOKINES:
-                continue
-            mid = m["fact_id"].split(".")[-1]
-            q = m["qualifier"] if m["qualifier"] in ("<", ">", "~") else ""
-            L.add(
-                f"{base}.{mid}.value",
-                float(m["value"]),
-                f"{q}{m['value']} {m['unit']}",
-                f"{m['analyte']} ({m['relation']}) as extracted",
-                facts=[m["fact_id"]],
-                fact_index=fact_index,
-                unit=m["unit"],
-            )
-            if m["day_post_infusion"]:
-                day = m["day_post_infusion"].replace("-", "–")
-                L.add(
-                    f"{base}.{mid}.day",
-                    m["day_post_infusion"],
-                    f"day{'s' if '–' in day else ''} {day}",
-                    "day after CAR-T infusion of the measurement",
-                    facts=[m["fact_id"]],
-                    fact_index=fact_index,
-                )
-    seen_start = [
-        c
-        for c in pe_car_t
-        if fact_index.get(f"{c['case_id']}.pe_start_day", {}).get("flag") in ("seen", "computed")
-    ]
-    L.count(
-        "pe.car_t.start_day_seen",
-        seen_start,
-        "CAR-T PE entries whose PE start day was seen (not unverified, not not-reported)",
-        facts=[
-            f
-            for c in pe_car_t
-            for f in (f"{c['case_id']}.pe_start_day", f"{c['case_id']}.nr.pe_start_day")
-            if f in fact_index
-        ],
-        fact_index=fact_index,
-        source_ids=[c["source_id"] for c in pe_car_t],
+def _review_fact(fact_index, follows: str, field: str) -> str | None:
+    """The followed review's publication-level fact `field` (a source fact, or a fact of one of
+    its case entries while it is extracted as a cohort placeholder)."""
+    found = sorted(
+        fid
+        for fid, f in fact_index.items()
+        if f["source_id"] == follows and fid.endswith(f".{field}") and f["value"]
     )
-    # Comparator purification after CAR-T: deaths in cohorts and the one reported IL-6 change.
-    for c in cases:
-        if c["context"] != "car-t" or c["modality_group"] == "PE":
-            continue
-        base = f"cases.{slug(c['case_id'])}"
-        fact = fact_index.get(f"{c['case_id']}.deaths")
-        if fact and fact["value"]:
-            L.add(
-                f"{base}.deaths",
-                int(float(fact["value"])),
-                numfmt.count(int(float(fact["value"]))),
-                f"deaths as extracted (cohort n = {c['n']})",
-                facts=[fact["fact_id"]],
-                fact_index=fact_index,
-            )
-        fact = fact_index.get(f"{c['case_id']}.il6_percent_change_range")
-        if fact and fact["value"]:
-            m = re.fullmatch(r"\s*(-?[\d.]+)\s*to\s*(-?[\d.]+)\s*", fact["value"])
-            if m:
-                lo, hi = (x.replace("-", "−") for x in m.groups())
-                L.add(
-                    f"{base}.il6_percent_change_range",
-                    [float(m.group(1)), float(m.group(2))],
-                    f"{lo}% to {hi}%",
-                    "range of IL-6 percent change during purification as printed",
-                    facts=[fact["fact_id"]],
-                    fact_index=fact_index,
-                    unit="%",
-                )
-    for c in cases:
-        if c["context"] != "covid-19" or c["modality_group"] != "PE" or c["pe_sessions"] in ("", "NR"):
-            continue
-        fact = fact_index.get(f"{c['case_id']}.pe_volume")
-        if fact and fact["value"]:
-            L.add(
-                f"pe.covid.{slug(c['case_id'])}.volume",
-                fact["value"],
-                fact["value"],
-                "exchange volume per session as printed (text)",
-                facts=[fact["fact_id"]],
-                fact_index=fact_index,
-            )
-        L.add(
-            f"pe.covid.{slug(c['case_id'])}.sessions",
-            c["pe_sessions"],
-            c["pe_sessions"].replace("-", "–"),
-            "PE sessions per patient as extracted",
-            facts=[f"{c['case_id']}.pe_sessions"],
-            fact_index=fact_index,
-        )
+    return found[0] if found else None
 
 
-def review_cases(L: Ledger, fact_index) -> None:
-    """The review's own case counts (3 institutional + 19 literature) and what we hold of them."""
-    inst, lit = "zhang2025-inst.n_institutional_cases", "zhang2025-inst.n_literature_cases_reviewed"
-    if inst not in fact_index or lit not in fact_index:
+def review_cases(L: Ledger, cases, fact_index, follows: str) -> None:
+    """The followed review's own case counts (institutional + literature) and what we hold of them."""
+    inst = _review_fact(fact_index, follows, "n_institutional_cases")
+    lit = _review_fact(fact_index, follows, "n_literature_cases_reviewed")
+    if inst is None or lit is None:
         return
     n_inst, n_lit = int(float(fact_index[inst]["value"])), int(float(fact_index[lit]["value"]))
     L.add(
@@ -655,14 +455,17 @@ def review_cases(L: Ledger, fact_index) -> None:
         "institutional + literature",
         derived_from=["review.cases.institutional", "review.cases.literature"],
     )
-    nr_inst = sorted(f for f in fact_index if f.startswith("zhang2025-inst.nr."))
+    inst_ids = {c["case_id"] for c in cases if c["source_id"] == follows and c["origin"] == "institutional"}
+    nr_inst = sorted(
+        fid for fid, f in fact_index.items() if f["case_id"] in inst_ids and f["flag"] == "not_reported"
+    )
     L.count(
         "review.cases.institutional.not_reported",
         nr_inst,
-        "fields of the review's institutional cases looked for and not reported (zhang2025-inst.nr.*)",
+        "fields of the review's institutional case entries looked for and not reported",
         facts=nr_inst,
         fact_index=fact_index,
-        source_ids=["zhang2025"],
+        source_ids=[follows],
     )
     held = L.entries["cases.pe_car_t_literature_patients.patients"]
     missing = n_inst + n_lit - int(held.value)
@@ -678,11 +481,12 @@ def review_cases(L: Ledger, fact_index) -> None:
 
 def mediator_sizes(L: Ledger, mediators, methods, fact_index) -> None:
     """Size ranges per mediator (min-max over sources) and technique cut-offs for the prose."""
-    by = {}
-    for r in mediators:
+    by, source_of = {}, {}
+    for r in supersede.shown(mediators):  # a superseded weak row only where nothing replaces it
         for col in ("mw_kda", "mw_kda_low", "mw_kda_high"):
             if r[col]:
                 by.setdefault(r["mediator"], []).append((float(r[col]), f"{r['row_id']}.{col}", r[col]))
+                source_of[f"{r['row_id']}.{col}"] = r["source_id"]
     for med, vals in sorted(by.items()):
         # Print the extremes as the sources printed them (no added or dropped digits).
         lo_v, _, lo_text = min(vals)
@@ -697,6 +501,17 @@ def mediator_sizes(L: Ledger, mediators, methods, fact_index) -> None:
             facts=[f for _, f, _ in vals],
             fact_index=fact_index,
             unit="kDa",
+        )
+        # The prose cites the sources of the extremes it prints, read from here (not typed in).
+        ends = [f for v, f, _ in vals if v in (lo, hi)]
+        cited = sorted({source_of[f] for f in ends})
+        L.add(
+            f"mw.{slug(med)}.range_sources",
+            cited,
+            "; ".join(cited),
+            "sources of the lowest and highest value",
+            facts=ends,
+            fact_index=fact_index,
         )
     for r in methods:
         if r["property"] in ("cutoff_kda", "size_window_kda") and (r["value"] or r["lower"]):
@@ -736,20 +551,25 @@ def background(L: Ledger, rows, fact_index) -> None:
         )
 
 
-def build(tables: dict[str, list[dict]]) -> Ledger:
+def build(tables: dict[str, list[dict]], analysis_config: dict, follows: str) -> Ledger:
+    """The whole ledger. `analysis_config` is config `analysis:`; `follows` the followed review's
+    source id (config paper.follows.source_id)."""
     facts = tables["facts"]
     fact_index = {f["fact_id"]: f for f in facts}
+    settings = caseseries.Settings.from_config(analysis_config, follows)
     L = Ledger()
-    evidence_counts(L, tables["sources"], tables["cases"], facts, fact_index)
-    outcomes(L, tables["cases"], fact_index)
+    evidence_counts(L, tables["sources"], tables["cases"], facts, fact_index, follows)
+    outcomes(L, tables["cases"], fact_index, follows)
     pe_cytokine_data(L, tables["cases"], tables["measurements"], fact_index)
-    syndrome_comparison(L, tables["syndrome_cytokines"], fact_index)
+    caseseries.build(
+        L, tables["cases"], tables["measurements"], tables.get("events", []), fact_index, settings
+    )
+    syndrome_comparison(L, tables["syndrome_cytokines"], fact_index, analysis_config["reference_syndrome"])
     pe_kinetics(L, tables["purification_methods"], fact_index)
-    pe_regimens(L, tables["cases"], fact_index)
-    pe_case_details(L, tables["cases"], tables["measurements"], fact_index)
-    review_cases(L, fact_index)
+    review_cases(L, tables["cases"], fact_index, follows)
     mediator_sizes(L, tables["mediators"], tables["purification_methods"], fact_index)
     background(L, tables["background_facts"], fact_index)
+    supersede.weak_source_entries(L, tables["sources"], tables["mediators"], fact_index)
     problems = L.check(set(fact_index))
     if problems:
         raise ValueError("ledger provenance problems:\n" + "\n".join(problems))

@@ -1,11 +1,17 @@
 """Audit: no number may reach the manuscript body unless the ledger produced it.
 
 Two passes, both reporting template and line:
-1. the template source: a digit in literal text (outside ``{{ }}``, ``{% %}``, ``{# #}``);
+1. the template source (sections and the macro files they import): a digit in literal text
+   (outside ``{{ }}``, ``{% %}``, ``{## ##}``);
 2. the rendered sections in audit mode (ledger numbers, tables and figures replaced by
    placeholders): a digit that came from anywhere else, e.g. a data string.
 Declared contexts are allowed: analyte and syndrome names (IL-6, COVID-19), grading names
 from config, figure/table numbering, citation keys, heading numbers.
+
+Report captions (``workflow/report/*.rst``) describe how a figure or table encodes its data and
+point to the sidecar; they state no data, so they cannot go stale: ``scan_caption`` finds a digit
+(outside the declared contexts, Jinja over the config, ``code literals`` and list numbers) or a
+source id in them.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{##.*?##\}", re.DOTALL)
 CITATION = re.compile(r"\[[^\[\]]*@[a-z0-9][^\[\]]*\]|@[a-z0-9][a-z0-9-]*")
 NUMBERING = re.compile(
     r"\b(?:Fig(?:ure)?s?\.?|Tables?|Appendix|Section)\s+S?\d+[A-Za-z]?(?:\s*(?:and|,|–|-)\s*S?\d+)*"
@@ -81,8 +87,31 @@ def scan_rendered(name: str, source: str, rendered: str, names: re.Pattern) -> l
     return findings
 
 
+RST_ENUMERATOR = re.compile(r"^\s*\d+\.\s")
+RST_LITERAL = re.compile(r"``[^`]*``")
+
+
+def scan_caption(name: str, text: str, names: re.Pattern, source_ids: set[str]) -> list[Finding]:
+    """Digits and source ids in a report caption (captions describe the encoding, not data)."""
+    findings = []
+    blanked = JINJA_BLOCK.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    for lineno, line in enumerate(blanked.splitlines(), start=1):
+        stripped = _strip(RST_LITERAL.sub(" ", RST_ENUMERATOR.sub(" ", line)), names)
+        for m in DIGIT_RUN.finditer(stripped):
+            findings.append(Finding(name, lineno, m.group(0), line, "a report caption states a number"))
+        for word in re.findall(r"[a-z][a-z0-9-]*[a-z0-9]", stripped):
+            if word in source_ids:
+                findings.append(Finding(name, lineno, word, line, "a report caption names a source"))
+    return findings
+
+
 def audit(template_dir: Path, rendered_sections: list[tuple[str, str]], names: re.Pattern) -> list[Finding]:
     findings = []
+    rendered_names = {name for name, _ in rendered_sections}
+    # Macro files are not sections but their literal text reaches the body through the sections.
+    for path in sorted(Path(template_dir).glob("*.j2")):
+        if path.name not in rendered_names:
+            findings.extend(scan_template(path.name, path.read_text(encoding="utf-8"), names))
     for name, rendered in rendered_sections:
         source = (Path(template_dir) / name).read_text(encoding="utf-8")
         found = scan_template(name, source, names)

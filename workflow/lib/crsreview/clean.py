@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from . import units
+from .extraction_checks import event_ids
 from .validate import NUMBER_RE, RawData
 
 FACT_COLUMNS = [
@@ -25,6 +26,7 @@ FACT_COLUMNS = [
     "flag",
     "note",
 ]
+# Fields of the evidence-map figure (a fixed choice of the figure, not the data dictionary).
 CASE_CORE_FIELDS = [
     "age_years",
     "sex",
@@ -39,7 +41,8 @@ CASE_CORE_FIELDS = [
     "deaths",
     "outcome_status",
 ]
-CASE_COLUMNS = [
+# cases.csv: these columns, then one column per data-dictionary case field (case_columns()).
+CASE_FIXED_COLUMNS = [
     "case_id",
     "source_id",
     "kind",
@@ -53,8 +56,20 @@ CASE_COLUMNS = [
     "n_measurements",
     "n_not_reported",
     "n_unverified",
-    *CASE_CORE_FIELDS,
 ]
+EVENT_COLUMNS = [
+    "fact_id",
+    "case_id",
+    "source_id",
+    "event",
+    "day_post_infusion",
+    "day_low",
+    "day_high",
+    "locator",
+    "flag",
+    "note",
+]
+EVENT_UNIT = "day post-infusion"
 MEASUREMENT_COLUMNS = [
     "fact_id",
     "case_id",
@@ -114,35 +129,46 @@ def _cases(data: RawData):
             yield doc["source_id"], case
 
 
+def _note(item: dict) -> str:
+    """A value's note with its printed form appended (as in every fact row)."""
+    parts = (item.get("note"), f"as printed: {item['as_printed']}" if "as_printed" in item else None)
+    return "; ".join(x for x in parts if x)
+
+
+def _fact_row(fact_id: str, table: str, case_id: str, field: str, fact: dict, source_id: str) -> dict:
+    return {
+        "fact_id": fact_id,
+        "table": table,
+        "case_id": case_id,
+        "row_id": "",
+        "field": field,
+        "value": _text(fact["value"]),
+        "qualifier": "",
+        "unit": fact.get("unit", ""),
+        "source_id": source_id,
+        "locator": fact["locator"],
+        "flag": fact["flag"],
+        "note": _note(fact),
+    }
+
+
+def source_facts(data: RawData) -> list[dict]:
+    """Publication-level facts (`source_facts:`): fact id <source_id>.<field>, no case."""
+    rows = []
+    for name in sorted(data.extractions):
+        doc = data.extractions[name]
+        sid = doc["source_id"]
+        for fname, fact in (doc.get("source_facts") or {}).items():
+            rows.append(_fact_row(f"{sid}.{fname}", "source_facts", "", fname, fact, sid))
+    return rows
+
+
 def case_facts(data: RawData) -> list[dict]:
     rows = []
     for source_id, case in _cases(data):
         cid = case["case_id"]
         for fname, fact in case["facts"].items():
-            note = "; ".join(
-                x
-                for x in (
-                    fact.get("note"),
-                    f"as printed: {fact['as_printed']}" if "as_printed" in fact else None,
-                )
-                if x
-            )
-            rows.append(
-                {
-                    "fact_id": f"{cid}.{fname}",
-                    "table": "case",
-                    "case_id": cid,
-                    "row_id": "",
-                    "field": fname,
-                    "value": _text(fact["value"]),
-                    "qualifier": "",
-                    "unit": fact.get("unit", ""),
-                    "source_id": source_id,
-                    "locator": fact["locator"],
-                    "flag": fact["flag"],
-                    "note": note,
-                }
-            )
+            rows.append(_fact_row(f"{cid}.{fname}", "case", cid, fname, fact, source_id))
         for fname in case["not_reported"]:
             rows.append(
                 {
@@ -161,6 +187,51 @@ def case_facts(data: RawData) -> list[dict]:
                 }
             )
     return rows
+
+
+def events(data: RawData) -> list[dict]:
+    """The clinical timeline, one row per event, sorted by case then position in the case."""
+    rows = []
+    for source_id, case in _cases(data):
+        cid = case["case_id"]
+        for eid, ev in zip(event_ids(case), case.get("events") or [], strict=True):
+            low, high = _day_bounds(ev["day_post_infusion"])
+            rows.append(
+                {
+                    "fact_id": f"{cid}.{eid}",
+                    "case_id": cid,
+                    "source_id": source_id,
+                    "event": ev["event"],
+                    "day_post_infusion": "" if ev["day_post_infusion"] is None else ev["day_post_infusion"],
+                    "day_low": low,
+                    "day_high": high,
+                    "locator": ev["locator"],
+                    "flag": ev["flag"],
+                    "note": _note(ev),
+                }
+            )
+    # Stable sort: the case's own order of events is kept.
+    return sorted(rows, key=lambda r: r["case_id"])
+
+
+def event_facts(event_rows: list[dict]) -> list[dict]:
+    return [
+        {
+            "fact_id": r["fact_id"],
+            "table": "events",
+            "case_id": r["case_id"],
+            "row_id": "",
+            "field": r["event"],
+            "value": r["day_post_infusion"],
+            "qualifier": "",
+            "unit": EVENT_UNIT if r["day_post_infusion"] != "" else "",
+            "source_id": r["source_id"],
+            "locator": r["locator"],
+            "flag": r["flag"],
+            "note": r["note"],
+        }
+        for r in event_rows
+    ]
 
 
 def _day_bounds(day: object) -> tuple[int | None, int | None]:
@@ -226,6 +297,11 @@ def measurement_facts(meas_rows: list[dict]) -> list[dict]:
     ]
 
 
+def case_columns(data: RawData) -> list[str]:
+    """cases.csv columns: the fixed ones, then every case field of the data dictionary."""
+    return [*CASE_FIXED_COLUMNS, *data.dictionary.case_fields]
+
+
 def cases(data: RawData) -> list[dict]:
     rows = []
     for source_id, case in _cases(data):
@@ -246,7 +322,7 @@ def cases(data: RawData) -> list[dict]:
             "n_unverified": sum(f["flag"] == "unverified" for f in facts.values())
             + sum(m["flag"] == "unverified" for m in case["measurements"]),
         }
-        for fname in CASE_CORE_FIELDS:
+        for fname in data.dictionary.case_fields:
             if fname in facts:
                 row[fname] = _text(facts[fname]["value"])
             elif fname in case["not_reported"]:

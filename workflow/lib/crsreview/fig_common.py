@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import tablesio
+from . import figstyle, tablesio
 
 NR = "NR"
 
@@ -90,3 +90,40 @@ def check_facts(fact_ids, facts_path: Path | None) -> None:
     missing = sorted(set(fact_ids) - known)
     if missing:
         raise ValueError(f"figure names fact ids that are not in facts.csv: {missing[:10]}")
+
+
+# The one rule script every figure runs (workflow/rules/figures.smk): named in each sidecar.
+SCRIPT = "workflow/scripts/figure.py"
+
+
+def finish(
+    fig,
+    outputs: dict[str, Path],
+    dpi: int,
+    prov: Provenance,
+    *,
+    figure_id: str,
+    title: str,
+    library: str,
+    inputs: dict[str, Path],
+    script: str | None = None,
+    facts: Path | None = None,
+    **extra: object,
+) -> dict:
+    """The common tail of every figure: write SVG and PNG, check the cited fact ids against
+    facts.csv (when the figure reads it) and write the sidecar from the provenance."""
+    figstyle.save(fig, outputs["svg"], outputs["png"], dpi)
+    check_facts(prov.fact_ids, facts)
+    return figstyle.write_sidecar(
+        outputs["json"],
+        figure_id,
+        title,
+        script or SCRIPT,
+        inputs,
+        prov.fact_ids,
+        prov.source_ids,
+        prov.notes(),
+        **extra,
+        library=library,
+        outputs={k: Path(v).name for k, v in sorted(outputs.items())},
+    )

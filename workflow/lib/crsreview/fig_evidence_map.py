@@ -1,4 +1,4 @@
-"""Figure 1, evidence map: every case entry, what it reports and what it does not.
+"""Figure "evidence map": every case entry, what it reports and what it does not.
 
 One row per entry of cases.csv (CAR-T entries first, then COVID-19 comparators; PE first
 within each). Text columns: technique group, context, kind and n, maximum CRS grade, outcome.
@@ -27,12 +27,11 @@ from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
 from matplotlib.patches import Patch, Rectangle
 
 from . import figstyle, tablesio
-from .analysis import outcome_class
 from .clean import CASE_CORE_FIELDS
-from .fig_common import NR, Provenance, check_facts, fmt, num
+from .fig_common import NR, Provenance, finish, fmt, num
+from .outcome import outcome_class
 
 FIGURE_ID = "evidence-map"
-SCRIPT = "workflow/scripts/fig_evidence_map.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Evidence map: case entries and the data each reports"
 AGGREGATED_TITLE = "Evidence map (aggregated): groups of case entries and the share reporting each field"
@@ -146,11 +145,13 @@ def outcome_text(case: dict) -> str:
     if case["kind"] != "patient" and case["deaths"].strip() not in ("", NR):
         return f"deaths: {case['deaths']}"
     status = case["outcome_status"].strip()
-    if status == NR:
+    coded = case.get("outcome", "").strip()
+    if status == NR and coded in ("", NR):
         return "NR"
-    if not status:
+    if not status and not coded:
         return "—"
-    return outcome_class(status)
+    cls = outcome_class(coded, status)
+    return "unclear" if cls == "unknown" else cls  # reported, but the wording says neither
 
 
 # Layout in inches (the figure is drawn on one axes whose data units are inches, y downwards).
@@ -184,7 +185,12 @@ def mode_for(n_entries: int) -> str:
 
 
 def make(
-    inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str | None = None
+    inputs: dict[str, Path],
+    outputs: dict[str, Path],
+    dpi: int,
+    hashsalt: str,
+    script: str | None = None,
+    options: dict | None = None,
 ) -> dict:
     figstyle.apply(hashsalt)
     cases = order_cases(tablesio.read(Path(inputs["cases"])))
@@ -209,7 +215,6 @@ def make(
         fig = _draw_aggregated(cases, groups)
 
     counts = {k: sum(row.count(k) for row in grid) for k in CATEGORY_KEYS}
-    figstyle.save(fig, outputs["svg"], outputs["png"], dpi)
     not_extracted = sorted(
         f"{c['case_id']}.{fname}"
         for c, row in zip(cases, grid, strict=True)
@@ -241,22 +246,21 @@ def make(
             "groups": [g.sidecar() for g in groups],
             "share_columns": ["entries_with_nr", "entries_with_unverified"],
         }
-    check_facts(prov.fact_ids, inputs["facts"])
-    return figstyle.write_sidecar(
-        outputs["json"],
-        FIGURE_ID,
-        title,
-        script or SCRIPT,
-        inputs,
-        prov.fact_ids,
-        prov.source_ids,
-        prov.notes(),
+    return finish(
+        fig,
+        outputs,
+        dpi,
+        prov,
+        figure_id=FIGURE_ID,
+        title=title,
+        library=LIBRARY,
+        inputs=inputs,
+        script=script,
+        facts=inputs["facts"],
         **extra,
         columns=list(CASE_CORE_FIELDS),
         cell_counts=counts,
         cells_not_extracted=not_extracted,
-        library=LIBRARY,
-        outputs={k: Path(v).name for k, v in sorted(outputs.items())},
     )
 
 
@@ -551,15 +555,39 @@ def _group_kind_text(g: Group) -> str:
     return f"{g.kind}\nΣn = {fmt(g.patients)}"
 
 
+AGG_PAD = 0.012  # inset of a grid cell (inches)
+
+
 def _draw_aggregated(cases: list[dict], groups: list[Group]):
     """The aggregated map (one row per group of entries); returns the figure."""
     fig, ax, width, height, row_h = _canvas(len(groups), AGG_ROW_H, AGG_HEADER_H, AGG_LEGEND_H, minimum=0.2)
-    size = figstyle.SMALL_SIZE
     nf = len(CASE_CORE_FIELDS)
     share_x = [AGG_GRID_X0 + nf * AGG_CELL_W + AGG_GAP + s * AGG_SHARE_W for s in range(2)]
     right = share_x[-1] + AGG_SHARE_W
     head = AGG_HEADER_H
+    _agg_header(ax, cases, groups, share_x, right)
+    fonts = _agg_fonts(groups)
+    prev_ctx = None
+    for i, g in enumerate(groups):
+        top = head + i * row_h
+        if prev_ctx is not None and g.context != prev_ctx:
+            ax.plot([0.03, right], [top, top], color="#333333", lw=0.8)
+        prev_ctx = g.context
+        _agg_row_labels(ax, g, top, row_h)
+        y0, h = top + 0.03, row_h - 0.06
+        _agg_cells(ax, g, y0, h, fonts)
+        _agg_shares(ax, g, y0, h, share_x, fonts)
+    bottom = head + len(groups) * row_h
+    ax.plot([0.03, right], [bottom, bottom], color="#333333", lw=0.8)
+    _agg_scale_and_legends(fig, ax, cases, groups, width, height, bottom, right)
+    return fig
 
+
+def _agg_header(ax, cases: list[dict], groups: list[Group], share_x: list[float], right: float) -> None:
+    """Title, explanation and the column headers of the aggregated map."""
+    size = figstyle.SMALL_SIZE
+    nf = len(CASE_CORE_FIELDS)
+    head = AGG_HEADER_H
     ax.text(
         0.05,
         0.08,
@@ -609,109 +637,123 @@ def _draw_aggregated(cases: list[dict], groups: list[Group]):
         )
     ax.plot([0.03, right], [head, head], color="#333333", lw=0.8)
 
-    # Cell labels: one font size for the whole grid, so equal counts look equal.
-    pad = 0.012
+
+def _agg_fonts(groups: list[Group]) -> tuple[float, bool, float, bool]:
+    """Cell and share label sizes: one font size for the whole grid, so equal counts look equal."""
+    nf = len(CASE_CORE_FIELDS)
+    pad = AGG_PAD
     labels = [f"{g.with_value(j)}/{g.applicable(j)}" for g in groups for j in range(nf) if g.applicable(j)]
     share_labels = [f"{k}/{g.n}" for g in groups for k in (g.with_nr, g.with_unverified)]
     cell_size, split = fit_labels(labels, AGG_CELL_W - 2 * pad)
     share_size, share_split = fit_labels(share_labels, AGG_SHARE_W - 0.06)
-    prev_ctx = None
-    for i, g in enumerate(groups):
-        top = head + i * row_h
-        mid = top + row_h / 2
-        if prev_ctx is not None and g.context != prev_ctx:
-            ax.plot([0.03, right], [top, top], color="#333333", lw=0.8)
-        prev_ctx = g.context
-        colour = figstyle.MODALITY_COLOURS.get(g.modality_group, figstyle.GREY)
-        ax.add_patch(
-            Rectangle((AGG_TEXT_COLUMNS[1][1] - 0.08, top + 0.04), 0.05, row_h - 0.08, color=colour, lw=0)
-        )
-        texts = (CONTEXT_LABELS.get(g.context, g.context), g.modality_group, _group_kind_text(g))
-        for text, (_, x) in zip(texts, AGG_TEXT_COLUMNS, strict=True):
-            ax.text(x, mid, text, ha="left", va="center", fontsize=size, linespacing=1.05)
-        ax.text(AGG_ENTRIES_X, mid, f"{g.n:,}", ha="right", va="center", fontsize=size)
+    return cell_size, split, share_size, share_split
 
-        y0, h = top + 0.03, row_h - 0.06
-        for j in range(nf):
-            x0, w = AGG_GRID_X0 + j * AGG_CELL_W + pad, AGG_CELL_W - 2 * pad
-            n = g.applicable(j)
-            if not n:
-                ax.add_patch(
-                    Rectangle((x0, y0), w, h, facecolor="white", edgecolor="#BBBBBB", lw=0.6, zorder=2)
-                )
-                ax.text(
-                    x0 + w / 2,
-                    y0 + h / 2,
-                    "n/a",
-                    ha="center",
-                    va="center",
-                    fontsize=cell_size,
-                    color="#888888",
-                )
-                continue
-            k = g.with_value(j)
-            share = k / n
-            ax.add_patch(Rectangle((x0, y0), w, h, facecolor=SHARE_CMAP(share), lw=0, zorder=2))
-            nr = g.counts[j]["nr"]
-            if nr:
-                ax.add_patch(
-                    Rectangle(
-                        (x0, y0 + h - NR_BAR_H),
-                        w * nr / n,
-                        NR_BAR_H,
-                        facecolor=figstyle.OKABE_ITO["orange"],
-                        lw=0,
-                        zorder=3,
-                    )
-                )
-            text = share_text(k, n, split)
+
+def _agg_row_labels(ax, g: Group, top: float, row_h: float) -> None:
+    """Technique colour bar, context, technique group, kind and entry count of one group row."""
+    size = figstyle.SMALL_SIZE
+    mid = top + row_h / 2
+    colour = figstyle.MODALITY_COLOURS.get(g.modality_group, figstyle.GREY)
+    ax.add_patch(
+        Rectangle((AGG_TEXT_COLUMNS[1][1] - 0.08, top + 0.04), 0.05, row_h - 0.08, color=colour, lw=0)
+    )
+    texts = (CONTEXT_LABELS.get(g.context, g.context), g.modality_group, _group_kind_text(g))
+    for text, (_, x) in zip(texts, AGG_TEXT_COLUMNS, strict=True):
+        ax.text(x, mid, text, ha="left", va="center", fontsize=size, linespacing=1.05)
+    ax.text(AGG_ENTRIES_X, mid, f"{g.n:,}", ha="right", va="center", fontsize=size)
+
+
+def _agg_cells(ax, g: Group, y0: float, h: float, fonts) -> None:
+    """The grid cells of one group row: share with a value as colour and k/n, NR bar, n/a."""
+    cell_size, split = fonts[0], fonts[1]
+    nf, pad = len(CASE_CORE_FIELDS), AGG_PAD
+    for j in range(nf):
+        x0, w = AGG_GRID_X0 + j * AGG_CELL_W + pad, AGG_CELL_W - 2 * pad
+        n = g.applicable(j)
+        if not n:
+            ax.add_patch(Rectangle((x0, y0), w, h, facecolor="white", edgecolor="#BBBBBB", lw=0.6, zorder=2))
             ax.text(
                 x0 + w / 2,
-                y0 + (h - NR_BAR_H) / 2,
-                text,
+                y0 + h / 2,
+                "n/a",
                 ha="center",
                 va="center",
                 fontsize=cell_size,
-                linespacing=1.0,
-                color=_ink(SHARE_CMAP(share)),
-                zorder=4,
+                color="#888888",
             )
-        bars = (
-            (g.with_nr, figstyle.OKABE_ITO["orange"], "", figstyle.OKABE_ITO["orange"]),
-            (g.with_unverified, "white", UNVERIFIED_HATCH, figstyle.OKABE_ITO["blue"]),
-        )
-        for x, (k, face, hatch, edge) in zip(share_x, bars, strict=True):
-            x0, w = x + 0.03, AGG_SHARE_W - 0.06
-            bar_h = 0.07
-            ax.text(
-                x0 + w / 2,
-                y0 + (h - bar_h) / 2,
-                share_text(k, g.n, share_split),
-                ha="center",
-                va="center",
-                fontsize=share_size,
-            )
+            continue
+        k = g.with_value(j)
+        share = k / n
+        ax.add_patch(Rectangle((x0, y0), w, h, facecolor=SHARE_CMAP(share), lw=0, zorder=2))
+        nr = g.counts[j]["nr"]
+        if nr:
             ax.add_patch(
                 Rectangle(
-                    (x0, y0 + h - bar_h), w, bar_h, facecolor="white", edgecolor="#BBBBBB", lw=0.5, zorder=2
+                    (x0, y0 + h - NR_BAR_H),
+                    w * nr / n,
+                    NR_BAR_H,
+                    facecolor=figstyle.OKABE_ITO["orange"],
+                    lw=0,
+                    zorder=3,
                 )
             )
-            if k:
-                ax.add_patch(
-                    Rectangle(
-                        (x0, y0 + h - bar_h),
-                        w * k / g.n,
-                        bar_h,
-                        facecolor=face,
-                        hatch=hatch,
-                        edgecolor=edge,
-                        lw=0.5,
-                        zorder=3,
-                    )
-                )
-    bottom = head + len(groups) * row_h
-    ax.plot([0.03, right], [bottom, bottom], color="#333333", lw=0.8)
+        text = share_text(k, n, split)
+        ax.text(
+            x0 + w / 2,
+            y0 + (h - NR_BAR_H) / 2,
+            text,
+            ha="center",
+            va="center",
+            fontsize=cell_size,
+            linespacing=1.0,
+            color=_ink(SHARE_CMAP(share)),
+            zorder=4,
+        )
 
+
+def _agg_shares(ax, g: Group, y0: float, h: float, share_x: list[float], fonts) -> None:
+    """The two share columns of one group row: entries with any NR field, with any unverified value."""
+    share_size, share_split = fonts[2], fonts[3]
+    bars = (
+        (g.with_nr, figstyle.OKABE_ITO["orange"], "", figstyle.OKABE_ITO["orange"]),
+        (g.with_unverified, "white", UNVERIFIED_HATCH, figstyle.OKABE_ITO["blue"]),
+    )
+    for x, (k, face, hatch, edge) in zip(share_x, bars, strict=True):
+        x0, w = x + 0.03, AGG_SHARE_W - 0.06
+        bar_h = 0.07
+        ax.text(
+            x0 + w / 2,
+            y0 + (h - bar_h) / 2,
+            share_text(k, g.n, share_split),
+            ha="center",
+            va="center",
+            fontsize=share_size,
+        )
+        ax.add_patch(
+            Rectangle(
+                (x0, y0 + h - bar_h), w, bar_h, facecolor="white", edgecolor="#BBBBBB", lw=0.5, zorder=2
+            )
+        )
+        if k:
+            ax.add_patch(
+                Rectangle(
+                    (x0, y0 + h - bar_h),
+                    w * k / g.n,
+                    bar_h,
+                    facecolor=face,
+                    hatch=hatch,
+                    edgecolor=edge,
+                    lw=0.5,
+                    zorder=3,
+                )
+            )
+
+
+def _agg_scale_and_legends(
+    fig, ax, cases, groups, width: float, height: float, bottom: float, right: float
+) -> None:
+    """Colour scale, marker and technique legends and the explanation under the grid."""
+    size = figstyle.SMALL_SIZE
     # Colour scale of the grid cells.
     cb_x, cb_w, cb_top, cb_h = 0.1, 2.0, bottom + 0.32, 0.09
     cax = fig.add_axes((cb_x / width, 1 - (cb_top + cb_h) / height, cb_w / width, cb_h / height))
@@ -777,4 +819,3 @@ def _draw_aggregated(cases: list[dict], groups: list[Group]):
         fontsize=size,
         color="#444444",
     )
-    return fig

@@ -1,4 +1,4 @@
-"""Figure 3, plasma-exchange kinetics: fraction removed versus plasma volumes exchanged.
+"""Figure "plasma-exchange kinetics": fraction removed versus plasma volumes exchanged.
 
 The one-compartment first-order model 1 - exp(-V) is drawn for V = 0-3 plasma volumes, with the
 1.0 and 1.5 PV points marked. Reported removal fractions of TPE (purification_methods,
@@ -18,16 +18,14 @@ from pathlib import Path
 
 from matplotlib.lines import Line2D
 
-from . import fig_common, figstyle, tablesio
+from . import fig_common, figstyle, plasma, tablesio
 from .fig_common import Provenance, num
 
 FIGURE_ID = "pe-kinetics"
-SCRIPT = "workflow/scripts/fig_pe_kinetics.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "Plasma exchange: fraction removed versus plasma volumes exchanged"
 MAX_PV = 3.0
 MARKED_DOSES = (1.0, 1.5)
-PV_FACTOR_L_PER_KG = 0.07  # plasma volume (L) = 0.07 x weight (kg) x (1 - Hct) (uptodatetpe)
 WEIGHT_FIELDS = ("body_weight_kg", "body_weight", "weight_kg", "weight")
 HCT_FIELDS = ("haematocrit", "hematocrit", "haematocrit_percent", "hematocrit_percent", "hct")
 
@@ -179,38 +177,17 @@ def regimen(case: dict, facts_by_id: dict) -> Regimen:
         return Regimen(
             case, None, "not computable: weight, haematocrit or volume is not a number", text, used
         )
-    h = h / 100 if h > 1 else h
-    plasma_l = PV_FACTOR_L_PER_KG * w * (1 - h)
     used += [weight["fact_id"], hct["fact_id"]]
-    dose = v / 1000 / plasma_l
-    return Regimen(
-        case, dose, f"{dose:.2f} plasma volumes per session (0.07 x weight x (1 - Hct))", text, used
-    )
+    dose = plasma.volumes_exchanged(v, w, h)
+    return Regimen(case, dose, f"{dose:.2f} plasma volumes per session ({plasma.FORMULA})", text, used)
 
 
 def pe_cases(cases: list[dict]) -> list[dict]:
     return [c for c in cases if c["context"] == "car-t" and c["modality_group"] == "PE"]
 
 
-def make(
-    inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str | None = None
-) -> dict:
-    figstyle.apply(hashsalt)
-    methods = tablesio.read(Path(inputs["purification_methods"]))
-    cases = tablesio.read(Path(inputs["cases"]))
-    facts = tablesio.read(Path(inputs["facts"]))
-    facts_by_id = {f["fact_id"]: f for f in facts}
-    prov = Provenance()
-
-    removals = select_removals(methods, prov)
-    regimens = [regimen(c, facts_by_id) for c in pe_cases(cases)]
-    for c in cases:
-        if c["modality_group"] == "PE" and c["context"] != "car-t":
-            prov.skip("PE case", f"context {c['context']}, not CAR-T", c["case_id"])
-
-    fig = figstyle.figure(figstyle.SINGLE_COLUMN * 1.45, 4.3)
-    gs = fig.add_gridspec(2, 1, height_ratios=[3.0, 0.95])
-    ax = fig.add_subplot(gs[0])
+def _draw_model(ax) -> None:
+    """The first-order model curve and its marked doses."""
     xs = [MAX_PV * k / 300 for k in range(301)]
     ax.plot(
         xs,
@@ -245,6 +222,9 @@ def make(
             arrowprops={"arrowstyle": "-", "color": figstyle.GREY, "lw": 0.5},
         )
 
+
+def _draw_removals(ax, removals: list[Removal]) -> list[dict]:
+    """Reported removal fractions at their stated doses; returns the settings drawn (legend)."""
     settings_seen = []
     for rm in removals:
         st = SETTING_STYLE.get(rm.row["setting"], OTHER_SETTING)
@@ -282,6 +262,11 @@ def make(
                 arrowprops={"arrowstyle": "-", "color": st["colour"], "lw": 0.5},
             )
 
+    return settings_seen
+
+
+def _draw_regimens(ax, regimens: list[Regimen], prov: Provenance) -> None:
+    """CAR-T PE regimens placed on the curve where their plasma volumes are computable."""
     for rg in regimens:
         prov.use(rg.fact_ids, [rg.case["source_id"]])
         if rg.dose is not None and 0 < rg.dose <= MAX_PV:
@@ -306,6 +291,9 @@ def make(
         else:
             prov.skip("CAR-T PE case regimen", rg.reason, rg.case["case_id"])
 
+
+def _finish_axes(ax, removals: list[Removal], settings_seen: list[dict]) -> None:
+    """Axis limits, ticks, labels and the legend of the kinetics panel."""
     ax.set_xlim(0, MAX_PV + 0.06)
     ax.set_ylim(0, 1.02)
     ax.set_xticks([0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
@@ -331,7 +319,9 @@ def make(
         handles.append(figstyle.unverified_handle())
     ax.legend(handles=handles, loc="lower right", fontsize=figstyle.SMALL_SIZE)
 
-    tax = fig.add_subplot(gs[1])
+
+def _draw_case_text(tax, regimens: list[Regimen], prov: Provenance) -> None:
+    """The text panel: each CAR-T PE case and where it is placed, or counts above MAX_LISTED."""
     tax.axis("off")
     lines = ["CAR-T cases treated with PE (cases.csv):"]
     if len(regimens) <= MAX_LISTED:
@@ -367,17 +357,48 @@ def make(
         linespacing=1.35,
     )
 
-    figstyle.save(fig, outputs["svg"], outputs["png"], dpi)
-    fig_common.check_facts(prov.fact_ids, inputs["facts"])
-    return figstyle.write_sidecar(
-        outputs["json"],
-        FIGURE_ID,
-        TITLE,
-        script or SCRIPT,
-        inputs,
-        prov.fact_ids,
-        prov.source_ids,
-        prov.notes(),
+
+def make(
+    inputs: dict[str, Path],
+    outputs: dict[str, Path],
+    dpi: int,
+    hashsalt: str,
+    script: str | None = None,
+    options: dict | None = None,
+) -> dict:
+    figstyle.apply(hashsalt)
+    methods = tablesio.read(Path(inputs["purification_methods"]))
+    cases = tablesio.read(Path(inputs["cases"]))
+    facts = tablesio.read(Path(inputs["facts"]))
+    facts_by_id = {f["fact_id"]: f for f in facts}
+    prov = Provenance()
+
+    removals = select_removals(methods, prov)
+    regimens = [regimen(c, facts_by_id) for c in pe_cases(cases)]
+    for c in cases:
+        if c["modality_group"] == "PE" and c["context"] != "car-t":
+            prov.skip("PE case", f"context {c['context']}, not CAR-T", c["case_id"])
+
+    fig = figstyle.figure(figstyle.SINGLE_COLUMN * 1.45, 4.3)
+    gs = fig.add_gridspec(2, 1, height_ratios=[3.0, 0.95])
+    ax = fig.add_subplot(gs[0])
+    _draw_model(ax)
+    settings_seen = _draw_removals(ax, removals)
+    _draw_regimens(ax, regimens, prov)
+    _finish_axes(ax, removals, settings_seen)
+    _draw_case_text(fig.add_subplot(gs[1]), regimens, prov)
+
+    return fig_common.finish(
+        fig,
+        outputs,
+        dpi,
+        prov,
+        figure_id=FIGURE_ID,
+        title=TITLE,
+        library=LIBRARY,
+        inputs=inputs,
+        script=script,
+        facts=inputs["facts"],
         model={
             "formula": "fraction removed = 1 - exp(-V), V = plasma volumes exchanged",
             "marked": {f"{d:.1f}": round(model(d), 4) for d in MARKED_DOSES},
@@ -391,6 +412,4 @@ def make(
             }
             for rg in regimens
         ],
-        library=LIBRARY,
-        outputs={k: Path(v).name for k, v in sorted(outputs.items())},
     )

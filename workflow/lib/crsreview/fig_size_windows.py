@@ -1,4 +1,4 @@
-"""Figure 2, "What each technique can remove": size windows of techniques beside mediator sizes.
+"""Figure "What each technique can remove": size windows of techniques beside mediator sizes.
 
 Panel a: cut-offs and size windows stated for each technique (purification_methods, property
 cutoff_kda or size_window_kda). Panel b: molecular weights of the mediators (mediators.csv), one
@@ -18,11 +18,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
-from . import fig_common, figstyle, tablesio
-from .fig_common import Provenance, num
+from . import fig_common, figstyle, supersede, tablesio
+from .fig_common import Provenance, finish, num
 
 FIGURE_ID = "size-windows"
-SCRIPT = "workflow/scripts/fig_size_windows.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "What each technique can remove"
 XLIM = (0.03, 2000.0)
@@ -439,7 +438,12 @@ def _draw_sieving(ax, rows: list[Sieving], meds: dict[str, list[MwPoint]]) -> li
 
 
 def make(
-    inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str | None = None
+    inputs: dict[str, Path],
+    outputs: dict[str, Path],
+    dpi: int,
+    hashsalt: str,
+    script: str | None = None,
+    options: dict | None = None,
 ) -> dict:
     """Draw the figure from the processed tables and write SVG, PNG and the sidecar."""
     figstyle.apply(hashsalt)
@@ -448,7 +452,12 @@ def make(
     prov = Provenance()
 
     windows = select_windows(methods, prov)
-    meds = select_mediators(mediators, prov)
+    chosen = supersede.select(mediators)
+    for row, why in chosen.hidden:
+        prov.skip(
+            "mediator value", "superseded by a better-sourced row (superseded_by)", f"{row['row_id']}: {why}"
+        )
+    meds = select_mediators(chosen.shown, prov)
     for points in meds.values():
         for p in points:
             prov.use(p.fact_ids, [p.source_id])
@@ -494,7 +503,10 @@ def make(
 
     # b: mediator sizes
     forms = _draw_mediators(ax_b, meds, windows)
-    ax_b.set_title("b  Molecular weight of mediators (all reported forms and sources)", fontsize=title_size)
+    ax_b.set_title(
+        "b  Molecular weight of mediators (all reported forms; superseded values left out)",
+        fontsize=title_size,
+    )
     ax_b.set_xlabel("molecular weight (kDa, log scale)")
     handles = [
         Line2D(
@@ -585,21 +597,19 @@ def make(
         columnspacing=1.2,
     )
 
-    figstyle.save(fig, outputs["svg"], outputs["png"], dpi)
-    return figstyle.write_sidecar(
-        outputs["json"],
-        FIGURE_ID,
-        TITLE,
-        script or SCRIPT,
-        inputs,
-        prov.fact_ids,
-        prov.source_ids,
-        prov.notes(),
+    return finish(
+        fig,
+        outputs,
+        dpi,
+        prov,
+        figure_id=FIGURE_ID,
+        title=TITLE,
+        library=LIBRARY,
+        inputs=inputs,
+        script=script,
         panels={
             "a": f"{len(windows)} technique size limits (cutoff_kda, size_window_kda)",
             "b": f"{sum(len(p) for p in meds.values())} molecular-weight values of {len(meds)} mediators",
             "c": f"{len(sieving)} sieving coefficients of {len(order)} mediators",
         },
-        library=LIBRARY,
-        outputs={k: Path(v).name for k, v in sorted(outputs.items())},
     )

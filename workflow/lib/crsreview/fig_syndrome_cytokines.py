@@ -1,4 +1,4 @@
-"""Figure 4, "CAR-T CRS versus viral CRS": blood cytokine levels by syndrome.
+"""Figure "CAR-T CRS versus viral CRS": blood cytokine levels by syndrome.
 
 One panel per analyte (forest-plot style): one row per reported group, the value in canonical
 units (pg/mL; ferritin ng/mL) on a log axis, the interval as a line (IQR thick, 95% CI thin,
@@ -17,10 +17,9 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
 from . import fig_common, figstyle, tablesio
-from .fig_common import Provenance, num
+from .fig_common import Provenance, finish, num
 
 FIGURE_ID = "syndrome-cytokines"
-SCRIPT = "workflow/scripts/fig_syndrome_cytokines.py"
 LIBRARY = f"workflow/lib/crsreview/{Path(__file__).name}"
 TITLE = "CAR-T CRS versus viral CRS: cytokine levels by syndrome"
 
@@ -236,7 +235,12 @@ def _draw_facet(ax, title: str, unit: str, rows: list[Level], show_x: bool) -> N
 
 
 def make(
-    inputs: dict[str, Path], outputs: dict[str, Path], dpi: int, hashsalt: str, script: str | None = None
+    inputs: dict[str, Path],
+    outputs: dict[str, Path],
+    dpi: int,
+    hashsalt: str,
+    script: str | None = None,
+    options: dict | None = None,
 ) -> dict:
     figstyle.apply(hashsalt)
     rows = tablesio.read(Path(inputs["syndrome_cytokines"]))
@@ -305,17 +309,15 @@ def make(
             fontweight="normal",
         )
 
-    figstyle.save(fig, outputs["svg"], outputs["png"], dpi)
-    return figstyle.write_sidecar(
-        outputs["json"],
-        FIGURE_ID,
-        TITLE,
-        script or SCRIPT,
-        inputs,
-        prov.fact_ids,
-        prov.source_ids,
-        prov.notes(),
-        panels={facet: f"{len(r)} rows ({unit})" for facet, unit, r in panels},
+    return finish(
+        fig,
+        outputs,
+        dpi,
+        prov,
+        figure_id=FIGURE_ID,
+        title=TITLE,
         library=LIBRARY,
-        outputs={k: Path(v).name for k, v in sorted(outputs.items())},
+        inputs=inputs,
+        script=script,
+        panels={facet: f"{len(r)} rows ({unit})" for facet, unit, r in panels},
     )

@@ -38,7 +38,7 @@ OKABE_ITO = {
 GREY = "#8C8C8C"
 LIGHT_GREY = "#D9D9D9"
 
-# Technique (modality group) colours, shared by figures 1 and 4.
+# Technique (modality group) colours, shared by every figure that shows techniques.
 MODALITY_COLOURS = {
     "HD": OKABE_ITO["sky"],
     "high-flux": OKABE_ITO["blue"],

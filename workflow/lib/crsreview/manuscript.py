@@ -2,11 +2,16 @@
 
 Templates never hold results. They call:
 - ``n("key")`` -> the ledger entry's text as a link to its appendix row (tooltip: formula);
-- ``has("key")`` / ``ok("key")`` / ``value("key")`` -> conditions on the ledger, so a claim the
-  data stop supporting changes or disappears by itself;
+- ``has("key")`` / ``ok("key")`` / ``value("key")`` / ``num("key")`` / ``items("key")`` /
+  ``headline("key")`` -> conditions on the ledger, so a claim the data stop supporting changes
+  or disappears by itself;
+- ``count("key", "patient")`` -> the number and the noun in the right number ("1 patient",
+  "3 patients"); ``plural(n, "patient")`` the noun alone; ``series([...])`` "a, b and c";
+  ``analyte("il_6")`` the analyte's name from the vocabulary;
 - ``cite("a; b")``, ``figure("size-windows", "caption")``, ``table("table1-cases")``.
 In the abstract and conclusion (``HEADLINE_SECTIONS``) ``n`` refuses entries that rest on
-unverified facts.
+unverified facts; ``headline("key")`` tells a template whether it may state one there.
+Jinja comments are ``{## ... ##}`` so that pandoc attributes such as ``{#refs}`` pass through.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 import jinja2
 
 from . import mdtext
+from .errors import TemplateError
 
 HEADLINE_SECTIONS = ("abstract", "conclusion")
 # Appendix rows list this many input facts; numbers.json keeps every one.
@@ -26,7 +32,7 @@ MAX_FACTS_LISTED = 6
 ANCHOR_PREFIX = "num-"
 
 
-class ManuscriptError(ValueError):
+class ManuscriptError(TemplateError):
     """A template asked for something the ledger or sidecars do not have."""
 
 
@@ -52,6 +58,7 @@ class Context:
     figures_used: list[str] = field(default_factory=list)
     figure_numbers: dict[str, int] = field(default_factory=dict)
     tables_used: list[str] = field(default_factory=list)
+    analyte_names: dict[str, str] = field(default_factory=dict)  # slug -> vocabulary name
 
     @property
     def numbers(self) -> dict:
@@ -90,8 +97,58 @@ class Context:
     def value(self, key: str):
         return self.entry(key)["value"]
 
+    def num(self, key: str, default: float = 0):
+        """The entry's value where the key exists with status ok, else `default` (for guards)."""
+        return self.numbers[key]["value"] if self.ok(key) else default
+
+    def items(self, key: str) -> list:
+        """A list entry's value (e.g. analytes with pairs); [] where the key is absent."""
+        value = self.numbers[key]["value"] if key in self.numbers else []
+        return list(value) if isinstance(value, list) else []
+
+    def headline(self, key: str) -> bool:
+        """May the abstract or conclusion state this entry (ok, resting on seen/computed facts)?"""
+        return self.ok(key) and bool(self.numbers[key]["headline_ok"])
+
+    def plural(self, n, singular: str, plural_form: str | None = None) -> str:
+        """The noun for a count: a number or a ledger key (whose value is the count)."""
+        value = self.num(n) if isinstance(n, str) else n
+        if value == 1:
+            return singular
+        if plural_form:
+            return plural_form
+        if re.search(r"[^aeiou]y$", singular):
+            return singular[:-1] + "ies"
+        return singular + "s"
+
+    def count(self, key: str, singular: str, plural_form: str | None = None) -> str:
+        """'n(key) nouns' with the noun agreeing with the ledger value."""
+        return f"{self.n(key)} {self.plural(key, singular, plural_form)}"
+
+    @staticmethod
+    def series(words) -> str:
+        words = [str(w) for w in words]
+        if len(words) <= 1:
+            return "".join(words)
+        return ", ".join(words[:-1]) + " and " + words[-1]
+
+    def analytes_with(self, prefix: str, suffix: str) -> list[str]:
+        """Slugs `a` with a ledger key `<prefix>.<a>.<suffix>`, sorted (e.g. analytes with censored pairs)."""
+        head, tail = prefix + ".", "." + suffix
+        return sorted(
+            {k[len(head) : -len(tail)] for k in self.numbers if k.startswith(head) and k.endswith(tail)}
+            - {""}
+        )
+
+    def analyte(self, analyte_slug: str) -> str:
+        return self.analyte_names.get(analyte_slug, analyte_slug.replace("_", "-"))
+
     def cite(self, ids: str) -> str:
         return mdtext.cite(ids)
+
+    def cite_sources(self, key: str) -> str:
+        """Citation of every source a ledger entry rests on (e.g. the patients of a group)."""
+        return mdtext.cite(self.entry(key)["source_ids"])
 
     def table(self, name: str) -> str:
         if name not in self.tables_md:
@@ -124,9 +181,33 @@ def environment(template_dir: Path) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # Markdown, not HTML; data strings are escaped by mdtext.escape
         keep_trailing_newline=True,
+        # Jinja's default {# #} would swallow pandoc attributes such as {#refs} (Manubot's choice).
+        comment_start_string="{##",
+        comment_end_string="##}",
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+TEMPLATE_FUNCTIONS = (
+    "n",
+    "has",
+    "ok",
+    "value",
+    "num",
+    "items",
+    "headline",
+    "plural",
+    "count",
+    "series",
+    "analyte",
+    "analytes_with",
+    "cite",
+    "cite_sources",
+    "table",
+    "figure",
+    "figref",
+)
 
 
 def section_name(template: str) -> str:
@@ -138,7 +219,7 @@ def _render_once(env: jinja2.Environment, names: list[str], ctx: Context) -> lis
     out = []
     for name in names:
         ctx.section = section_name(name)
-        fns = {k: getattr(ctx, k) for k in ("n", "has", "ok", "value", "cite", "table", "figure", "figref")}
+        fns = {k: getattr(ctx, k) for k in TEMPLATE_FUNCTIONS}
         text = env.get_template(name).render(**fns, config=ctx.config, paper=ctx.config["paper"])
         out.append((name, text))
     return out
@@ -268,6 +349,7 @@ def load_context(
     figure_sidecars: list[Path],
     config: dict,
     audit: bool = False,
+    analytes: list[str] = (),
 ) -> Context:
     tables_meta = json.loads(Path(tables_sidecar).read_text(encoding="utf-8"))
     for name in tables_meta:
@@ -286,4 +368,5 @@ def load_context(
         figures_meta=figures_meta,
         config=config,
         audit=audit,
+        analyte_names={re.sub(r"[^a-z0-9]+", "_", a.lower()).strip("_"): a for a in analytes},
     )

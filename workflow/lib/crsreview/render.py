@@ -31,6 +31,7 @@ from typing import ClassVar
 import pypandoc
 import typst
 
+from .errors import RenderingError
 from .files import atomic_path
 
 __all__ = ["PANDOC_DIR", "RenderError", "find_remote_references", "render_docx", "render_html", "render_pdf"]
@@ -46,7 +47,7 @@ _REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 _CSS_REMOTE = re.compile(r"(?:url\(\s*['\"]?|@import\s+['\"])\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 
 
-class RenderError(RuntimeError):
+class RenderError(RenderingError):
     """pandoc or typst failed, or the result broke a rule (e.g. a remote resource)."""
 
 

@@ -1,8 +1,8 @@
 """Uniform entry point for rule scripts: log file, clear one-screen errors, exit codes.
 
-Input problems (InputError) are printed in full, without a traceback: they are the author's
-to fix. Anything else is a bug: the traceback goes to the rule's log and a one-line summary
-to the terminal.
+Errors for a person to fix (`errors.BuildError`: input data, templates, rendering) are printed
+as one block, without a traceback. Anything else is a bug: the traceback goes to the rule's log
+and a one-line summary to the terminal.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import InputError
+from .errors import BuildError
+
+RULE = "=" * 72
+
+
+def block(name: str, exc: BuildError) -> str:
+    """One framed block: which step stopped, what kind of problem, the problems themselves."""
+    body = "\n".join(f"  {line}" if line else "" for line in exc.render().splitlines())
+    return f"{RULE}\n[{name}] stopped: {exc.title}\n{body}\n{RULE}"
 
 
 def run(log_path: str | Path, step: Callable[[], None], name: str) -> None:
@@ -27,8 +35,8 @@ def run(log_path: str | Path, step: Callable[[], None], name: str) -> None:
     )
     try:
         step()
-    except InputError as exc:
-        message = f"[{name}] {exc.render()}"
+    except BuildError as exc:
+        message = block(name, exc)
         logging.getLogger(name).error(message)
         print(message, file=sys.stderr)
         sys.exit(1)

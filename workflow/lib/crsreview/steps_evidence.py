@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from . import clean, files
+from .errors import InputError, Problem
 from .validate import RawPaths, load_raw
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,16 @@ def clean_extractions(paths: RawPaths, vocab: Path, out: dict[str, Path]) -> Non
     # The gate checked these files in this same build; re-checking 2,000 cases costs seconds.
     data = load_raw(paths, Path(vocab).parent, vocab, check=False)
     meas = clean.measurements(data)
-    facts = clean.case_facts(data) + clean.measurement_facts(meas)
-    files.write_csv(out["cases"], clean.CASE_COLUMNS, clean.cases(data))
+    events = clean.events(data)
+    facts = (
+        clean.source_facts(data)
+        + clean.case_facts(data)
+        + clean.measurement_facts(meas)
+        + clean.event_facts(events)
+    )
+    files.write_csv(out["cases"], clean.case_columns(data), clean.cases(data))
     files.write_csv(out["measurements"], clean.MEASUREMENT_COLUMNS, sorted(meas, key=lambda r: r["fact_id"]))
+    files.write_csv(out["events"], clean.EVENT_COLUMNS, events)
     files.write_csv(out["facts"], clean.FACT_COLUMNS, sorted(facts, key=lambda r: r["fact_id"]))
 
 
@@ -69,6 +77,19 @@ def clean_reference(paths: RawPaths, vocab: Path, out: dict[str, Path]) -> None:
     files.write_csv(out["facts"], clean.FACT_COLUMNS, sorted(all_facts, key=lambda r: r["fact_id"]))
 
 
+def _duplicate_problem(fact_id: str, rows: list[dict]) -> Problem:
+    same = [r for r in rows if r["fact_id"] == fact_id]
+    sources = "; ".join(sorted({r["source_id"] for r in same}))
+    tables = " and ".join(sorted({r["table"] for r in same}))
+    return Problem(
+        f"data/raw (source {sources})",
+        fact_id,
+        "fact_id",
+        f"the same fact id comes from {tables}: rename one (an id equal to a field name, "
+        "or a case id equal to a source id)",
+    )
+
+
 def merge_facts(parts: list[Path], paths: RawPaths, vocab: Path, out: dict[str, Path]) -> None:
     rows = []
     for part in parts:
@@ -77,7 +98,7 @@ def merge_facts(parts: list[Path], paths: RawPaths, vocab: Path, out: dict[str, 
     seen: set[str] = set()
     dupes = sorted({r["fact_id"] for r in rows if r["fact_id"] in seen or seen.add(r["fact_id"])})
     if dupes:
-        raise ValueError(f"duplicate fact ids across tables: {dupes[:10]}")
+        raise InputError([_duplicate_problem(fid, rows) for fid in dupes], "the cleaned facts")
     rows.sort(key=lambda r: r["fact_id"])
     files.write_csv(out["facts"], clean.FACT_COLUMNS, rows)
     data = load_raw(paths, Path(vocab).parent, vocab)

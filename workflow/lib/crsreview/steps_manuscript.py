@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import yaml
 
 from . import audit, files, manuscript, render, tablesio
 from .errors import InputError, Problem
+
+
+def _analytes(vocab: Path) -> list[str]:
+    return sorted(yaml.safe_load(Path(vocab).read_text(encoding="utf-8")).get("analytes", []))
 
 
 def _context(inp: dict, config: dict, audit_mode: bool) -> manuscript.Context:
@@ -18,6 +23,7 @@ def _context(inp: dict, config: dict, audit_mode: bool) -> manuscript.Context:
         list(inp["figure_sidecars"]),
         config,
         audit=audit_mode,
+        analytes=_analytes(inp["vocab"]),
     )
 
 
@@ -40,19 +46,25 @@ def render_markdown(inp: dict, template_dir: Path, config: dict, out_md: Path, o
 def run_audit(inp: dict, template_dir: Path, config: dict, vocab: Path, out: Path) -> None:
     ctx = _context(inp, config, audit_mode=True)
     sections = manuscript.render_sections(template_dir, ctx)
-    analytes = sorted(yaml.safe_load(Path(vocab).read_text(encoding="utf-8")).get("analytes", []))
     names = audit.allowed_names(
-        analytes,
+        _analytes(vocab),
         [*config.get("grading", {}).get("names", []), *config.get("audit", {}).get("allowed_names", [])],
     )
     findings = audit.audit(template_dir, sections, names)
+    source_ids = {r["source_id"] for r in tablesio.read(inp["sources"])}
+    for caption in sorted(inp.get("captions", [])):
+        text = Path(caption).read_text(encoding="utf-8")
+        findings.extend(
+            dataclasses.replace(f, template=str(caption))
+            for f in audit.scan_caption(Path(caption).name, text, names, source_ids)
+        )
     if findings:
         raise InputError(
             [
                 Problem(
-                    f"manuscript/templates/{f.template}",
+                    f.template if "/" in f.template else f"manuscript/templates/{f.template}",
                     f"line {f.line}",
-                    f"number {f.token!r}",
+                    f"{'number' if f.token[0].isdigit() else 'name'} {f.token!r}",
                     f"not from the ledger ({f.stage}): {f.text.strip()[:100]}",
                 )
                 for f in findings

@@ -1,4 +1,4 @@
-"""Unit conversion to the paper's canonical units: cytokines in pg/mL, ferritin in ng/mL.
+"""Unit conversion to the paper's canonical units: cytokines in pg/mL, ferritin in ng/mL, degC.
 
 Every conversion is returned with its factor and a human-readable formula so that the
 cleaned tables can record exactly what was done to each value.
@@ -18,7 +18,21 @@ _CANONICAL_BY_PREFIX = (
     ("crp", "mg/L"),
 )
 CYTOKINE_UNIT = "pg/mL"
-NON_CONCENTRATION_UNITS = {"degC", "U/mL", "%", "mmHg"}
+NON_CONCENTRATION_UNITS = {"degC", "U/mL", "%", "mmHg", "grade", "agents"}
+# Temperatures reported in Fahrenheit are converted to Celsius (an affine map, not a factor).
+FAHRENHEIT = "degF"
+CELSIUS = "degC"
+
+# Symptom analytes and the only units they may carry, with their plausible ranges
+# (low, high, whole numbers only), checked in canonical units.
+SYMPTOM_ANALYTES = {
+    "temperature": ((CELSIUS, FAHRENHEIT), (25.0, 45.0, False)),
+    "CRS grade": (("grade",), (0.0, 5.0, True)),
+    "ICANS grade": (("grade",), (0.0, 5.0, True)),
+    "vasopressor agents": (("agents",), (0.0, 10.0, True)),
+}
+# Units that belong to one of the symptom analytes only.
+SYMPTOM_UNITS = {u for units, _ in SYMPTOM_ANALYTES.values() for u in units}
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,9 @@ def to_canonical(value: float, unit: str, analyte: str) -> Conversion:
     """Convert one reported value; the formula names both units and the factor."""
     if not math.isfinite(value):
         raise UnitError(f"value {value!r} is not a finite number")
+    if unit == FAHRENHEIT:
+        celsius = float(f"{(value - 32.0) * 5.0 / 9.0:.12g}")
+        return Conversion(celsius, CELSIUS, 5.0 / 9.0, f"(x - 32) x 5/9 ({FAHRENHEIT} -> {CELSIUS})")
     if unit not in _PG_PER_ML and unit not in NON_CONCENTRATION_UNITS:
         raise UnitError(f"unit {unit!r} of {analyte} has no conversion to a canonical unit")
     target = canonical_unit(analyte, unit)
@@ -68,3 +85,21 @@ def to_canonical(value: float, unit: str, analyte: str) -> Conversion:
     else:
         formula = f"x {f:g} ({unit} -> {target})"
     return Conversion(converted, target, f, formula)
+
+
+def analyte_unit_problem(analyte: str, unit: str) -> str | None:
+    """Why this unit cannot go with this analyte (symptom analytes have fixed units), or None."""
+    if analyte in SYMPTOM_ANALYTES:
+        allowed = SYMPTOM_ANALYTES[analyte][0]
+        if unit not in allowed:
+            return f"{analyte} is recorded in {' or '.join(allowed)}, not {unit!r}"
+    elif unit in SYMPTOM_UNITS:
+        owners = sorted(a for a, (units, _) in SYMPTOM_ANALYTES.items() if unit in units)
+        return f"unit {unit!r} is only for {', '.join(owners)}"
+    return None
+
+
+def symptom_range(analyte: str) -> tuple[float, float, bool] | None:
+    """(low, high, whole) plausible range in the canonical unit of a symptom analyte."""
+    entry = SYMPTOM_ANALYTES.get(analyte)
+    return entry[1] if entry else None
