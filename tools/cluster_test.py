@@ -2,6 +2,7 @@
 
     python tools/cluster_test.py            # `make cluster-test`
     python tools/cluster_test.py --keep     # keep the temporary folder (logs, slurm.conf)
+    python tools/cluster_test.py --manifest local.sha256   # compare with other hashes
 
 Steps: install Debian's slurm-wlm and munge when missing (as root or with sudo); as root, move
 into a private network namespace whose only interface is loopback; copy the
@@ -534,7 +535,8 @@ def slurm_job_count(env: dict) -> int:
     return len(out.split())
 
 
-def cluster_test(keep: bool = False) -> int:
+def cluster_test(expected: Path, keep: bool = False) -> int:
+    """The whole test; 0 when every output matches the manifest `expected`."""
     started = time.monotonic()
     ensure_packages()  # before leaving the machine's network: apt needs it
     private = enter_private_network()
@@ -563,14 +565,13 @@ def cluster_test(keep: bool = False) -> int:
         build(layout, env)
         jobs = slurm_job_count(env)
         print(f"  {jobs} SLURM jobs in {time.monotonic() - build_started:.0f} s", flush=True)
-        code = manifest.main(
-            ["check", "--root", str(layout.repo), "--manifest", str(ROOT / manifest.MANIFEST)]
-        )
+        code = manifest.main(["check", "--root", str(layout.repo), "--manifest", str(expected)])
     elapsed = time.monotonic() - started
-    if code == 0:
-        print(f"cluster test passed: every output built through SLURM ({jobs} jobs) is byte-identical")
-        print(f"to {manifest.MANIFEST}; the daemons are stopped ({elapsed:.0f} s in all)")
-    return code
+    if code != 0:
+        raise ClusterTestError(f"outputs built through SLURM differ from {expected.name} (listed above)")
+    print(f"cluster test passed: every output built through SLURM ({jobs} jobs) is byte-identical")
+    print(f"to {expected.name}; the daemons are stopped ({elapsed:.0f} s in all)")
+    return 0
 
 
 def _interrupt_on_sigterm(signum: int, frame: object) -> None:
@@ -582,11 +583,17 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, conf)")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=ROOT / manifest.MANIFEST,
+        help="hashes to compare with (default: outputs.sha256; e.g. one written from a local build)",
+    )
     args = parser.parse_args(argv)
     # A CI timeout sends SIGTERM: unwind like Ctrl-C, so the daemons are still stopped.
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     try:
-        return cluster_test(keep=args.keep)
+        return cluster_test(args.manifest.resolve(), keep=args.keep)
     except ClusterTestError as err:
         print(f"cluster test failed: {err}", file=sys.stderr)
         return 1
