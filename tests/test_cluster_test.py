@@ -242,3 +242,15 @@ def test_free_ports_are_distinct_and_bindable():
     for port in ports:
         with socket.create_server((ct.LOOPBACK, port)):
             pass
+
+
+def test_private_network_falls_back_to_the_machine_network_when_it_cannot_configure_it():
+    script = (
+        "import os, sys; sys.path.insert(0, 'tools'); import cluster_test as ct\n"
+        "before = os.readlink('/proc/self/ns/net')\n"
+        "def refuse(): raise PermissionError('no CAP_NET_ADMIN')\n"
+        "ct.configure_loopback = refuse\n"
+        "print(ct.enter_private_network(), os.readlink('/proc/self/ns/net') == before)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]

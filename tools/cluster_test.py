@@ -165,9 +165,20 @@ def enter_private_network() -> bool:
     Needs root; False (and no change) where the kernel does not allow it.
     """
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_NEWNET) != 0:
-        return False
-    # A new namespace starts with its loopback interface down.
+    with open("/proc/self/ns/net", "rb") as machine_network:
+        if libc.unshare(CLONE_NEWNET) != 0:
+            return False
+        try:
+            configure_loopback()
+        except OSError:  # allowed a namespace but not to configure it: go back
+            if libc.setns(machine_network.fileno(), CLONE_NEWNET) != 0:
+                raise ClusterTestError("could not return to the machine's network namespace") from None
+            return False
+    return True
+
+
+def configure_loopback() -> None:
+    """Bring up `lo` (a new namespace starts with it down) and give it a second address."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         request = struct.pack("16sh", b"lo", 0)
         flags = struct.unpack("16sh", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
@@ -175,7 +186,6 @@ def enter_private_network() -> bool:
         label, address = LOOPBACK_ALIAS
         sockaddr = struct.pack("H2s4s8s", socket.AF_INET, b"", socket.inet_aton(address), b"")
         fcntl.ioctl(sock, SIOCSIFADDR, struct.pack("16s", label.encode()) + sockaddr)
-    return True
 
 
 @dataclass(frozen=True)
