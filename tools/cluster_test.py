@@ -568,7 +568,10 @@ def cluster_test(expected: Path, keep: bool = False) -> int:
         if private:
             print("  in a private network namespace: loopback is its only interface")
         else:
-            print(f"  no private network namespace (needs root): slurmctld listens on port {spec.ctld_port}")
+            print(
+                "  no private network namespace (needs root): slurmd binds 127.0.0.1, but slurmctld"
+                f" listens on port {spec.ctld_port} of every address (Slurm cannot bind it to one)"
+            )
         daemons.start_all()
         print("building the paper with snakemake --workflow-profile " + PROFILE, flush=True)
         build_started = time.monotonic()
