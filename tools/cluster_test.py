@@ -498,6 +498,7 @@ def reap_strays(layout: Layout) -> None:
 
 
 def daemon_logs(layout: Layout, lines: int = 25) -> str:
+    """The last lines of every daemon log, for a daemon that would not start."""
     parts = []
     for log in sorted([*layout.slurm.glob("log/*"), layout.munge / "munged.log"]):
         if log.exists():
@@ -513,6 +514,14 @@ def snakemake_command() -> list[str]:
     return [sys.executable, "-m", "snakemake", "--workflow-profile", PROFILE]
 
 
+def interrupt(proc: subprocess.Popen) -> None:
+    """Stop Snakemake: SIGINT first, so it cancels its SLURM jobs itself, then stop_process."""
+    proc.send_signal(signal.SIGINT)
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(STOP_TIMEOUT)
+    stop_process("snakemake", proc)
+
+
 def build(layout: Layout, env: dict) -> None:
     """Build the paper through SLURM; on failure, raise with Snakemake's last lines."""
     log = layout.base / "snakemake.log"
@@ -523,13 +532,10 @@ def build(layout: Layout, env: dict) -> None:
         try:
             code = proc.wait(BUILD_TIMEOUT)
         except subprocess.TimeoutExpired:
-            # SIGINT lets Snakemake cancel its SLURM jobs itself.
-            proc.send_signal(signal.SIGINT)
-            stop_process("snakemake", proc)
+            interrupt(proc)
             code = None
         except BaseException:
-            proc.send_signal(signal.SIGINT)
-            stop_process("snakemake", proc)
+            interrupt(proc)
             raise
     if code != 0:
         tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-60:])
