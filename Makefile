@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CORES ?= 4
 export SOURCE_DATE_EPOCH := $(shell sed -n 's/^ *source_date_epoch: *\([0-9]*\).*/\1/p' config/config.yaml)
 
-.PHONY: paper test pytest lint format lock manifest verify diff report clean env browser validate help extraction-form
+.PHONY: paper test pytest lint format lock manifest verify diff report clean env browser validate help extraction-form cluster-test
 LIB := PYTHONPATH=workflow/lib
 SCHEMAS := workflow/schemas
 
@@ -55,6 +55,12 @@ manifest: paper
 # Rebuild from clean in a temporary copy and compare every output with outputs.sha256.
 verify: $(STAMP)
 	$(BIN)/python tools/fresh_build.py verify --cores $(CORES)
+
+# Build the paper through a throw-away one-node SLURM cluster (daemons on 127.0.0.1, stopped
+# afterwards) and compare every output with outputs.sha256. Installs Debian's slurm-wlm and munge
+# when missing (as root or with sudo, like `browser`).
+cluster-test: $(STAMP)
+	$(BIN)/python tools/cluster_test.py
 
 # Ledger numbers that changed between REF and the working tree: make diff REF=HEAD~1
 diff: $(STAMP)
