@@ -6,9 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 4
+PORT ?= 8000
 export SOURCE_DATE_EPOCH := $(shell sed -n 's/^ *source_date_epoch: *\([0-9]*\).*/\1/p' config/config.yaml)
 
-.PHONY: paper test pytest lint format lock manifest verify diff report clean env browser
+.PHONY: paper test pytest lint format lock manifest verify diff changes preview report clean env browser
 
 paper: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
@@ -39,6 +40,11 @@ verify: $(STAMP)
 diff: $(STAMP)
 	@test -n "$(REF)" || { echo "usage: make diff REF=<git ref>"; exit 2; }
 	$(BIN)/python tools/numbers_diff.py $(REF)
+
+# Live preview while writing: HTML only, served on 127.0.0.1:$(PORT), rebuilt and reloaded
+# on every save under manuscript/, data/raw/, config/, workflow/. Ctrl-C stops it.
+preview: $(STAMP)
+	$(BIN)/python tools/preview.py --port $(PORT) --cores $(CORES)
 
 # Snakemake's reviewer report (run times inside: not byte-stable, not in the manifest).
 report: paper
