@@ -46,6 +46,12 @@ diff: $(STAMP)
 preview: $(STAMP)
 	$(BIN)/python tools/preview.py --port $(PORT) --cores $(CORES)
 
+# What changed since REF for reviewers and CHANGELOG.md: make changes REF=v0.1.0
+# (writes manuscript/build/changes.{md,html}; REF is built in a temporary git worktree)
+changes: $(STAMP)
+	@test -n "$(REF)" || { echo "usage: make changes REF=<git ref>"; exit 2; }
+	$(BIN)/python tools/changes.py $(REF)
+
 # Snakemake's reviewer report (run times inside: not byte-stable, not in the manifest).
 report: paper
 	$(BIN)/snakemake --report report.html

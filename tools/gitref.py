@@ -48,6 +48,14 @@ def describe(root: Path, ref: str | None = None) -> str:
     return _git(root, *args).stdout.strip() or "unknown"
 
 
+def show(root: Path, commit: str, path: str) -> str:
+    """Text of `path` at `commit`."""
+    out = _git(root, "show", f"{commit}:{path}")
+    if out.returncode != 0:
+        raise ValueError(f"{path} does not exist at {commit[:12]}")
+    return out.stdout
+
+
 @contextlib.contextmanager
 def worktree(root: Path, ref: str, prefix: str = "crsreview-ref-") -> Iterator[Path]:
     """A detached checkout of `ref` in a temporary folder, removed afterwards."""
