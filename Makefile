@@ -61,9 +61,11 @@ env: $(STAMP)
 
 # The venv is created from the hash-pinned lock; it is rebuilt when the lock changes.
 $(STAMP): envs/requirements.txt
+	@echo "env: installing the hash-pinned lock envs/requirements.txt into $(VENV) (first time: a few minutes) ..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r envs/requirements.txt
 	touch $@
+	@echo "env: $(VENV) is ready"
 
 # Re-lock after editing envs/requirements.in (needs `pip install uv==0.13.9`).
 lock:
