@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -140,6 +141,11 @@ def test_server_listens_on_loopback_and_serves_the_build(tmp_path):
         assert page.startswith(b"<html><body>paper<script>") and b"var id = 1" in page
         assert json.load(urllib.request.urlopen(base + preview.WAIT_PATH + "?since=0"))["id"] == 1
         assert urllib.request.urlopen(base + "/manuscript.md").read() == b"# md\n"
+        (build / "changes.html").write_bytes(b"<html><body>changes</body></html>")
+        assert b"changes<script>" in urllib.request.urlopen(base + "/changes.html").read()
+        (tmp_path / "secret.html").write_text("outside the build folder")
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(base + "/../../secret.html")
     finally:
         server.shutdown()
         server.server_close()

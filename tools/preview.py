@@ -317,8 +317,9 @@ def make_handler(build_dir: Path, state: BuildState) -> type[SimpleHTTPRequestHa
                 self._send(json.dumps({"id": build_id, "ok": state.ok}).encode(), "application/json")
             elif url.path in ("/", "/index.html", "/manuscript.html"):
                 self._send(state.page(build_dir / "manuscript.html"), "text/html; charset=utf-8")
-            elif url.path.endswith(".html") and (build_dir / url.path.lstrip("/")).is_file():
-                page = (build_dir / url.path.lstrip("/")).read_bytes()
+            elif url.path.endswith(".html") and Path(self.translate_path(self.path)).is_file():
+                # translate_path keeps the path inside build_dir (no "..").
+                page = Path(self.translate_path(self.path)).read_bytes()
                 self._send(inject(page, state.build_id), "text/html; charset=utf-8")
             else:
                 super().do_GET()
