@@ -174,3 +174,40 @@ def test_outside_a_git_checkout_changes_and_diff_say_so_in_one_line(tmp_path):
 def test_unknown_ref_is_a_one_line_error():
     with pytest.raises(ValueError, match="names no commit"):
         gitref.commit_of(ROOT, "no-such-ref-crsreview")
+
+
+@pytest.mark.slow
+def test_changes_after_a_data_edit_lists_numbers_and_sentences(built_a, tmp_path):
+    """In a git repository made from a built copy: commit, edit one age (SYNTHETIC edit), commit."""
+    import yaml
+
+    from tests.build_helpers import copy_built
+
+    repo = copy_built(built_a, tmp_path / "repo")
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
+    path = repo / "data/raw/extractions/xiao2019.yaml"
+    doc = yaml.safe_load(path.read_text())
+    age = doc["cases"][0]["facts"]["age_years"]
+    old, new = age["value"], age["value"] + 7
+    age["value"] = new
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    config = repo / "config/config.yaml"
+    config.write_text(config.read_text().replace('version: "0.1.0"', 'version: "0.1.1-test"'))
+    subprocess.run([*git, "commit", "-qam", "SYNTHETIC age edit"], cwd=repo, check=True)
+
+    result = subprocess.run(
+        [sys.executable, "tools/changes.py", "HEAD~1"], cwd=repo, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    text = (repo / "manuscript/build/changes.md").read_text()
+    assert "to 0.1.1-test" in text
+    numbers = text.split("## Numbers that changed")[1].split("\n## ")[0]
+    assert any(f"{old} " in line and f"→ {new} " in line and "“" in line for line in numbers.splitlines())
+    changed = text.split("## Sentences changed")[1].split("\n## ")[0]
+    assert f"~~{old}~~ **{new}**" in changed
+    assert "<del>" in (repo / "manuscript/build/changes.html").read_text()
+    listed = subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True, text=True).stdout
+    assert len(listed.strip().splitlines()) == 1, "the temporary worktree was not removed"
