@@ -51,3 +51,11 @@ def test_file_list_matches_what_git_would_give_a_clone():
         capture_output=True,
     ).stdout.decode()
     assert fresh_build.repo_files(ROOT) == sorted(p for p in out.split("\0") if p and (ROOT / p).is_file())
+
+
+@pytest.mark.slow
+def test_build_copy_has_no_git_and_records_the_commit_as_unknown(built_a):
+    """The shared build runs in a copy without .git, as in a release archive (so that works)."""
+    assert not (built_a / ".git").exists()
+    assert "git commit: unknown" in (built_a / "reports/build-info.txt").read_text()
+    assert (built_a / "manuscript/build/manuscript.pdf").stat().st_size > 0
