@@ -280,13 +280,12 @@ class Builder:
                 return False, "preview is stopping"
             proc, self._warm = self._warm or self._spawn(), None
             self._running = proc
-        try:
-            output, _ = proc.communicate(json.dumps(self.argv) + "\n")
-        finally:
-            with self._lock:
-                self._running = None
-                if not self._closed:
-                    self._warm = self._spawn()
+        # On Ctrl-C the build stays registered as running, and close() stops it with its jobs.
+        output, _ = proc.communicate(json.dumps(self.argv) + "\n")
+        with self._lock:
+            self._running = None
+            if not self._closed:
+                self._warm = self._spawn()
         return proc.returncode == 0, output
 
     def close(self) -> None:
