@@ -163,6 +163,7 @@ def _wait_for(predicate, what: str, timeout: float = 300):
 
 @pytest.mark.slow
 def test_preview_rebuilds_reloads_reports_and_stops_cleanly(built_a, tmp_path):
+    """Edit -> the served page has it; a bad edit -> the audit report; Ctrl-C mid-build -> all stop."""
     from tests.build_helpers import copy_built
 
     repo = copy_built(built_a, tmp_path / "repo")
@@ -199,8 +200,12 @@ def test_preview_rebuilds_reloads_reports_and_stops_cleanly(built_a, tmp_path):
         page = urllib.request.urlopen(base + "/").read().decode()
         assert "Build failed" in page and "02-introduction.md.j2" in page and "&#x27;42&#x27;" in page
 
+        # Ctrl-C while a build runs: the build, its jobs and the preview all stop.
+        builds = log.read_text().count("building the HTML")
+        template.write_text(text)
+        _wait_for(lambda: log.read_text().count("building the HTML") > builds, "the next build to start")
         children = preview.descendants(proc.pid)
-        assert children, "no pre-started Snakemake process"
+        assert children, "no Snakemake process"
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
         assert not [pid for pid in children if preview.running(pid)], "a child process outlived the preview"
