@@ -124,6 +124,24 @@ def test_stop_process_tree_leaves_nothing_running():
     assert not [pid for pid in tree if preview.running(pid)]
 
 
+def test_prestarted_snakemake_keeps_exit_codes(tmp_path):
+    """The fast exit must not turn a failed Snakemake run into a success (or the reverse)."""
+
+    def run(line: str) -> int:
+        return subprocess.run(
+            [sys.executable, "-c", preview.WARM_SNAKEMAKE],
+            input=line,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        ).returncode
+
+    assert run("null\n") == 0  # the preview stops an idle process this way
+    assert run('["--version"]\n') == 0
+    assert run('["--no-such-option"]\n') == 2
+    assert run('["--cores", "1"]\n') == 1  # no Snakefile here: Snakemake fails
+
+
 def test_server_listens_on_loopback_and_serves_the_build(tmp_path):
     build = tmp_path / preview.BUILD_DIR
     build.mkdir(parents=True)
