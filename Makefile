@@ -6,9 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 4
+PORT ?= 8000
 export SOURCE_DATE_EPOCH := $(shell sed -n 's/^ *source_date_epoch: *\([0-9]*\).*/\1/p' config/config.yaml)
 
-.PHONY: paper test pytest lint format lock manifest verify diff report clean env browser validate help extraction-form cluster-test
+.PHONY: paper test pytest lint format lock manifest verify diff changes preview report clean env browser validate help extraction-form cluster-test
 LIB := PYTHONPATH=workflow/lib
 SCHEMAS := workflow/schemas
 
@@ -67,6 +68,17 @@ diff: $(STAMP)
 	@test -n "$(REF)" || { echo "usage: make diff REF=<git ref>"; exit 2; }
 	$(BIN)/python tools/numbers_diff.py $(REF)
 
+# Live preview while writing: HTML only, served on 127.0.0.1:$(PORT), rebuilt and reloaded
+# on every save under manuscript/, data/raw/, config/, workflow/. Ctrl-C stops it.
+preview: $(STAMP)
+	$(BIN)/python tools/preview.py --port $(PORT) --cores $(CORES)
+
+# What changed since REF for reviewers and CHANGELOG.md: make changes REF=v0.1.0
+# (writes manuscript/build/changes.{md,html}; REF is built in a temporary git worktree)
+changes: $(STAMP)
+	@test -n "$(REF)" || { echo "usage: make changes REF=<git ref>"; exit 2; }
+	$(BIN)/python tools/changes.py $(REF)
+
 # Snakemake's reviewer report (run times inside: not byte-stable, not in the manifest).
 report: paper
 	$(BIN)/snakemake --report report.html
@@ -77,9 +89,11 @@ env: $(STAMP)
 
 # The venv is created from the hash-pinned lock; it is rebuilt when the lock changes.
 $(STAMP): envs/requirements.txt
+	@echo "env: installing the hash-pinned lock envs/requirements.txt into $(VENV) (first time: a few minutes) ..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r envs/requirements.txt
 	touch $@
+	@echo "env: $(VENV) is ready"
 
 # Re-lock after editing envs/requirements.in (needs `pip install uv==0.13.9`).
 lock:

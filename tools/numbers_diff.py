@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import gitref  # noqa: E402
+
 LEDGER = "data/processed/numbers.json"
 
 
@@ -41,13 +43,13 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     ref = argv[0]
-    with tempfile.TemporaryDirectory(prefix="crsreview-diff-") as tmp:
-        wt = Path(tmp) / "ref"
-        subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(wt), ref], cwd=ROOT, check=True)
-        try:
+    try:
+        gitref.require_checkout(ROOT, "diff")
+        with gitref.worktree(ROOT, ref, prefix="crsreview-diff-") as wt:
             old = build_ledger(wt)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(wt)], cwd=ROOT, check=True)
+    except (gitref.NeedsCheckout, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
     new = build_ledger(ROOT)
     rows = diff(old, new)
     if not rows:

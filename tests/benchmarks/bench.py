@@ -8,7 +8,9 @@ Measures, in temporary copies of the repository (never the real paper):
 - edit of one extraction file: time, and which jobs re-ran;
 - the floor: the unavoidable process starts on the critical path (Python with the imports
   each job needs, pandoc, typst), measured the same way; build time / floor;
-- scale: 22, 220 and 2,200 case entries (real ones plus SYNTHETIC cases from synthetic.py).
+- scale: 22, 220 and 2,200 case entries (real ones plus SYNTHETIC cases from synthetic.py);
+- save to reload (`make preview`): a one-sentence template edit until the preview serves the
+  rebuilt HTML (`--only preview` runs just this row).
 Writes results.csv and results.md and prints the Markdown table.
 """
 
@@ -21,17 +23,20 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path[:0] = [str(ROOT / "tools"), str(HERE)]
 import fresh_build  # noqa: E402
+import preview  # noqa: E402
 import synthetic  # noqa: E402
 
 PY = sys.executable
@@ -95,24 +100,78 @@ def jobs_run(output: str) -> list[str]:
     return sorted(set(re.findall(r"^\s*(?:localrule|rule) (\w+):", output, re.M)))
 
 
+def progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def row(name, values, unit="s", note=""):
+    return {
+        "measure": name,
+        "median": round(median(values), 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+        "runs": len(values),
+        "unit": unit,
+        "note": note,
+    }
+
+
+PREVIEW_SENTENCE = "Grading now follows consensus definitions"
+PREVIEW_PAUSE_S = 3.0  # between saves, as when writing (the next Snakemake process pre-starts)
+
+
+def _served(base: str, since: int) -> int:
+    url = f"{base}{preview.WAIT_PATH}?since={since}"
+    return json.load(urllib.request.urlopen(url, timeout=120))["id"]
+
+
+def bench_preview(runs: int, repo: Path) -> list[dict]:
+    """Save a one-sentence template edit -> the preview serves the rebuilt HTML (in `repo`)."""
+    log = repo / "preview-bench.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [PY, str(repo / "tools/preview.py"), "--port", "0", "--cores", "2"],
+            cwd=repo,
+            stdout=out,
+            stderr=out,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while not re.search(r"127\.0\.0\.1:(\d+)/", log.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        base = "http://127.0.0.1:" + re.search(r"127\.0\.0\.1:(\d+)/", log.read_text()).group(1)
+        build_id = _served(base, 0)
+        template = repo / "manuscript/templates/02-introduction.md.j2"
+        original = template.read_text()
+        assert PREVIEW_SENTENCE in original
+        times = []
+        for i in range(runs):
+            time.sleep(PREVIEW_PAUSE_S)
+            marker = f"benchmark edit {chr(ord('a') + i % 26)}"
+            start = time.perf_counter()
+            template.write_text(original.replace(PREVIEW_SENTENCE, f"{PREVIEW_SENTENCE} ({marker})", 1))
+            build_id = _served(base, build_id)
+            page = urllib.request.urlopen(base + "/", timeout=60).read().decode()
+            times.append(time.perf_counter() - start)
+            if marker not in page:
+                raise RuntimeError(f"preview did not serve the edit; log:\n{log.read_text()[-3000:]}")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    note = f"one-sentence template edit -> rebuilt HTML served; saves {PREVIEW_PAUSE_S:.0f} s apart; target <= 2.5"
+    return [row("save to reloaded HTML (make preview)", times, note=note)]
+
+
 def bench(runs: int, tmp: Path) -> list[dict]:
     env = {"PYTHONPATH": str(ROOT / "workflow" / "lib")}
     rows = []
 
     def add(name, values, unit="s", note=""):
-        rows.append(
-            {
-                "measure": name,
-                "median": round(median(values), 3),
-                "min": round(min(values), 3),
-                "max": round(max(values), 3),
-                "runs": len(values),
-                "unit": unit,
-                "note": note,
-            }
-        )
+        progress(f"{name}: median {median(values):.2f} {unit}")
+        rows.append(row(name, values, unit, note))
 
     clean, mem = [], []
+    progress(f"clean builds ({runs} runs, about 15 s each)")
     for i in range(runs):
         repo = fresh(tmp, f"clean{i}")
         s, rss, _ = measure(SNAKEMAKE, repo)
@@ -170,8 +229,11 @@ def bench(runs: int, tmp: Path) -> list[dict]:
         }
     )
 
+    progress("save to reload in the preview")
+    rows += bench_preview(runs, repo)
     base = None
     for n in (22, 220, 2200):
+        progress(f"scale: clean builds with {n} case entries ({runs} runs)")
         times, mems = [], []
         for i in range(runs):
             repo_n = fresh(tmp, f"scale{n}-{i}", cases=n)
@@ -211,18 +273,29 @@ def write(rows: list[dict], out: Path) -> str:
     return text
 
 
+def bench_only_preview(runs: int, tmp: Path) -> list[dict]:
+    repo = fresh(tmp, "preview")
+    progress("building a fresh copy for the preview benchmark")
+    measure(SNAKEMAKE, repo)
+    progress(f"save to reload in the preview ({runs} edits)")
+    return bench_preview(runs, repo)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--only", choices=["all", "preview"], default="all", help="run only these rows")
     args = parser.parse_args()
     start = time.perf_counter()
+    progress(f"running {args.only} rows in temporary copies; load average now {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="crsreview-bench-") as tmp:
-        rows = bench(args.runs, Path(tmp))
+        run = bench if args.only == "all" else bench_only_preview
+        rows = run(args.runs, Path(tmp))
     print(write(rows, args.out))
-    print(f"benchmark took {time.perf_counter() - start:.0f} s")
+    print(f"benchmark took {time.perf_counter() - start:.0f} s; load average {os.getloadavg()[0]:.2f}")
     return 0
 
 
