@@ -16,6 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import cluster_test as ct  # noqa: E402
+import fresh_build  # noqa: E402
 
 
 def conf_settings(text: str) -> dict[str, str]:
@@ -142,8 +143,7 @@ def test_srun_shim_gives_srun_our_conf_back(tmp_path):
     ],
 )
 def test_is_ignored_follows_our_gitignore(rel, is_dir, ignored):
-    patterns = ct.gitignore_patterns((ROOT / ".gitignore").read_text(encoding="utf-8"))
-    assert ct.is_ignored(rel, is_dir, patterns) is ignored
+    assert fresh_build.IgnoreRules.read(ROOT).ignored(rel, is_dir) is ignored
 
 
 def test_copy_leaves_out_git_venv_state_and_outputs(tmp_path):
@@ -163,7 +163,7 @@ def test_copy_leaves_out_git_venv_state_and_outputs(tmp_path):
     for rel, text in files.items():
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         (src / rel).write_text(text, encoding="utf-8")
-    dest = ct.copy_repository(src, tmp_path / "dest")
+    dest = fresh_build.copy(tmp_path / "dest", src)
     copied = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
     assert copied == [".gitignore", "Snakefile", "data/raw/x.csv", "workflow/figures/keep.py"]
 
@@ -172,7 +172,7 @@ def test_copy_leaves_out_git_venv_state_and_outputs(tmp_path):
     shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs a git checkout"
 )
 def test_copy_of_this_repository_holds_every_tracked_file(tmp_path):
-    dest = ct.copy_repository(ROOT, tmp_path / "repo")
+    dest = fresh_build.copy(tmp_path / "repo", ROOT)
     tracked = subprocess.run(
         ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout.split("\0")

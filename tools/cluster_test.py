@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import fcntl
-import fnmatch
 import getpass
 import os
 import shutil
@@ -37,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+import fresh_build  # noqa: E402
 import manifest  # noqa: E402
 
 # Debian packages and the programs this test needs from them.
@@ -53,8 +53,6 @@ PROGRAMS = [
     "scontrol",
     "scancel",
 ]
-# Never copied, whatever .gitignore says: git's own folder.
-ALWAYS_SKIP = {".git"}
 NODE = "localhost"
 PARTITION = "test"
 LOOPBACK = "127.0.0.1"
@@ -67,54 +65,6 @@ APT_TIMEOUT = 10 * 60  # seconds for each apt-get step
 
 class ClusterTestError(RuntimeError):
     """A step of the cluster test failed; the message says which and why."""
-
-
-# ---------------------------------------------------------------- copy of the repository
-
-
-def gitignore_patterns(text: str) -> list[str]:
-    """The patterns of a .gitignore (comments and blank lines dropped)."""
-    lines = (line.strip() for line in text.splitlines())
-    return [line for line in lines if line and not line.startswith(("#", "!"))]
-
-
-def is_ignored(rel: str, is_dir: bool, patterns: list[str]) -> bool:
-    """Whether the repository-relative path `rel` matches one of the .gitignore patterns.
-
-    Covers the forms our .gitignore uses: `name`, `*.ext`, `dir/`, `/anchored`, `a/b/`.
-    """
-    name = rel.rsplit("/", 1)[-1]
-    for pattern in patterns:
-        dir_only = pattern.endswith("/")
-        pat = pattern.rstrip("/")
-        if dir_only and not is_dir:
-            continue
-        anchored = pat.startswith("/") or "/" in pat
-        pat = pat.lstrip("/")
-        if fnmatch.fnmatchcase(rel if anchored else name, pat):
-            return True
-    return False
-
-
-def copy_repository(src: Path, dest: Path) -> Path:
-    """Copy the repository's source files into `dest` (no .git, nothing .gitignore excludes).
-
-    Works from a `git archive` export too: it needs no git metadata, only .gitignore.
-    """
-    ignore_file = src / ".gitignore"
-    patterns = gitignore_patterns(ignore_file.read_text(encoding="utf-8")) if ignore_file.exists() else []
-
-    def skip(folder: str, names: list[str]) -> set[str]:
-        rel_folder = Path(folder).relative_to(src).as_posix()
-        skipped = set()
-        for name in names:
-            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-            if name in ALWAYS_SKIP or is_ignored(rel, Path(folder, name).is_dir(), patterns):
-                skipped.add(name)
-        return skipped
-
-    shutil.copytree(src, dest, ignore=skip, symlinks=True)
-    return dest
 
 
 # ---------------------------------------------------------------- cluster configuration
@@ -568,7 +518,8 @@ def cluster_test(expected: Path, keep: bool = False) -> int:
             cleanup.callback(shutil.rmtree, layout.base, ignore_errors=True)
         cleanup.callback(reap_strays, layout)
         cleanup.callback(daemons.stop_all)
-        copy_repository(ROOT, layout.repo)
+        # The same copy as `make verify` (fresh_build: what a clone or a release archive holds).
+        fresh_build.copy(layout.repo, ROOT)
         prepare(layout, spec)
         print(f"one-node SLURM on {LOOPBACK}: {cpus} CPUs, {memory_mb} MiB; SLURM_CONF={layout.conf}")
         if private:

@@ -124,3 +124,13 @@ class FileProblems:
         if where:
             record = f"{record} ({where})"
         self.collector.add(self.file, record, field, reason)
+
+
+class AuditError(TemplateError, InputError):
+    """The number audit found text the ledger did not produce: one problem per finding, named
+    as template | line | token | reason (a template problem, printed like a data problem)."""
+
+    title = "numbers in the manuscript that the ledger did not produce"
+
+    def __init__(self, problems: list[Problem]):
+        InputError.__init__(self, problems, subject="the manuscript templates and captions")

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from . import audit, files, manuscript, render, tablesio
-from .errors import InputError, Problem
+from .errors import AuditError, Problem
 
 
 def _analytes(vocab: Path) -> list[str]:
@@ -59,7 +59,7 @@ def run_audit(inp: dict, template_dir: Path, config: dict, vocab: Path, out: Pat
             for f in audit.scan_caption(Path(caption).name, text, names, source_ids)
         )
     if findings:
-        raise InputError(
+        raise AuditError(
             [
                 Problem(
                     f.template if "/" in f.template else f"manuscript/templates/{f.template}",
