@@ -42,6 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DOSSIER = ROOT.parent / "shared" / "evidence"
 
 INSTITUTIONAL_CASES = {"zhang2025-inst"}
+# Dossier case facts that describe the publication, not a case: written under `source_facts:`
+# (issue 10 of the extraction contract; fact id <source_id>.<field>).
+SOURCE_LEVEL_FACTS = {"n_institutional_cases", "n_literature_cases_reviewed", "review_scope"}
 CASE_KEYS = {
     "case_id",
     "source_id",
@@ -249,6 +252,7 @@ def csl_item(row: dict[str, str], report: dict) -> dict:
 
 def extraction_doc(source_id: str, cases: list[dict]) -> dict:
     out_cases = []
+    source_facts: dict = {}
     for case in cases:
         unknown = set(case) - CASE_KEYS
         if unknown:
@@ -268,7 +272,7 @@ def extraction_doc(source_id: str, cases: list[dict]) -> dict:
                 raise SystemExit(
                     f"{case['case_id']}.{name}: unknown fact keys {sorted(set(fact) - FACT_KEYS)}"
                 )
-            facts[name] = dict(fact)
+            (source_facts if name in SOURCE_LEVEL_FACTS else facts)[name] = dict(fact)
         new["facts"] = facts
         measurements = []
         for k, meas in enumerate(case["measurements"], start=1):
@@ -280,7 +284,10 @@ def extraction_doc(source_id: str, cases: list[dict]) -> dict:
         new["measurements"] = measurements
         new["not_reported"] = list(case["not_reported"])
         out_cases.append(new)
-    return {"source_id": source_id, "cases": out_cases}
+    doc: dict = {"source_id": source_id}
+    if source_facts:
+        doc["source_facts"] = source_facts
+    return {**doc, "cases": out_cases}
 
 
 def extraction_text(doc: dict) -> str:
