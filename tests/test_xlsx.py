@@ -44,9 +44,12 @@ def _as_xlsx(raw: Path, doc: dict | None = None) -> Path:
 
 
 def _clean(raw: Path, out_dir: Path) -> dict[str, bytes]:
-    _load(raw)  # the validation gate
+    # The two steps of the workflow: the validation gate writes what it parsed, cleaning reads it.
+    paths = RawPaths.from_dir(raw, frozenset({"extractions"}))
+    parsed = out_dir / "extractions.json"
+    steps_evidence.validate(paths, VOCAB, out_dir / "validation.json", parsed)
     out = {name: out_dir / f"{name}.csv" for name in OUTPUTS}
-    steps_evidence.clean_extractions(RawPaths.from_dir(raw, frozenset({"extractions"})), VOCAB, out)
+    steps_evidence.clean_extractions(paths, VOCAB, parsed, out)
     return {name: path.read_bytes() for name, path in out.items()}
 
 

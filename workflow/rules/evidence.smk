@@ -25,10 +25,14 @@ rule validate:
         code=lib_deps("runner", "steps_evidence"),
     output:
         stamp=f"{layout.VALIDATED}/validation.json",
+        # The extraction documents as parsed (YAML or spreadsheet), for clean_extractions.
+        parsed=f"{layout.VALIDATED}/extractions.json",
     log:
         "logs/validate.log",
     conda:
         ENV
+    # Large extraction sets are parsed in parallel (validate.PARALLEL_MIN_BYTES).
+    threads: 2
     params:
         content=content_digest(RAW_FILES),
     script:
@@ -61,6 +65,7 @@ rule clean_extractions:
     """Cases, measurements (canonical units) and case facts from data/raw/extractions."""
     input:
         ancient(rules.validate.output.stamp),
+        parsed=ancient(rules.validate.output.parsed),
         fingerprint=f"{layout.VALIDATED}/extractions.sha256",
         references=REFERENCES,
         sources=SOURCES,

@@ -6,6 +6,6 @@ sm = snakemake
 paths = steps_evidence.raw_paths(sm.input)
 runner.run(
     sm.log[0],
-    lambda: steps_evidence.clean_extractions(paths, sm.input.vocab, dict(sm.output.items())),
+    lambda: steps_evidence.clean_extractions(paths, sm.input.vocab, sm.input.parsed, dict(sm.output.items())),
     sm.rule,
 )

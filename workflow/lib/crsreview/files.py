@@ -234,14 +234,8 @@ def read_extraction(path: Path, all_paths, problems: Collector, name: str):
     `locate(record, field)` names the sheet, row and column of a spreadsheet record (None for
     YAML, whose messages name the case and field)."""
     path = Path(path)
-    if advice := stray_advice(path):
-        problems.add_parse(name, "-", "-", advice)
-        return None
-    twins = [p for p in all_paths if Path(p).stem == path.stem and Path(p) != path and not stray_advice(p)]
-    if twins:
-        problems.add_parse(
-            name, "-", "-", f"the same source is also in {Path(twins[0]).name}: keep one of the two files"
-        )
+    if reason := not_an_extraction(path, all_paths):
+        problems.add_parse(name, "-", "-", reason)
         return None
     if path.suffix == ".xlsx":
         from . import xlsx_extraction
@@ -251,6 +245,17 @@ def read_extraction(path: Path, all_paths, problems: Collector, name: str):
         return None
     doc = read_yaml(path, problems, name)
     return None if doc is None else (doc, None)
+
+
+def not_an_extraction(path: Path, all_paths) -> str | None:
+    """Why a file of the extractions folder is not read as an extraction (None: it is)."""
+    path = Path(path)
+    if advice := stray_advice(path):
+        return advice
+    twins = [p for p in all_paths if Path(p).stem == path.stem and Path(p) != path and not stray_advice(p)]
+    if twins:
+        return f"the same source is also in {Path(twins[0]).name}: keep one of the two files"
+    return None
 
 
 def read_text_size(path: Path, problems: Collector, name: str) -> bool:
