@@ -206,7 +206,7 @@ def _fact_rows(reader: _Reader, row: _Row, facts: dict, record: str, prefix: str
         reader.add(row.where("field"), f"{prefix}.{fname}", "this field is given twice (two rows)")
         return
     facts[fname] = _put({}, row, ("value", "unit", "locator", "flag", "as_printed", "note"))
-    reader.place(record, f"{prefix}.{fname}", row)
+    reader.place(record, f"{prefix}.{fname}", row, "field")  # a problem with the name itself
     for col in row.columns:
         reader.place(record, f"{prefix}.{fname}.{col}", row, col)
 
