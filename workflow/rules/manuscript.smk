@@ -40,6 +40,7 @@ rule manuscript_markdown:
 
 rule audit:
     """Fail when the body holds a number the ledger did not produce (names template and line)."""
+
     # The audit renders the templates itself (in audit mode) and does not read manuscript.md,
     # so it runs beside manuscript_markdown; every format waits for both.
     input:
