@@ -309,7 +309,11 @@ def test_regimen_from_events_and_fields_with_plasma_volumes():
     e = _build(cases, [], events, facts)
     assert e["cs.pe.sessions.n"].value == 2 and e["cs.pe.sessions.range"].value == [2, 3]
     assert e["cs.pe.first_pe_day.range"].value == [4, 7]
+    # A day after infusion reads "day 4" / "days 4–7"; a duration "3–5 days".
+    assert e["cs.pe.first_pe_day.range"].text == "days 4–7"
+    assert e["cs.pe.first_pe_day.median"].text == "day 5.5"
     assert e["cs.pe.onset_to_pe.range"].value == [3, 5]
+    assert e["cs.pe.onset_to_pe.range"].text == "3–5 days"
     pv = 3000 / (0.07 * 70 * (1 - 0.30) * 1000)
     assert e["cs.pe.plasma_volumes.median"].value == pytest.approx(pv)
     assert e["cs.pe.plasma_volumes.n"].value == 1

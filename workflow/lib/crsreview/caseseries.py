@@ -464,21 +464,32 @@ def regimen(L: Ledger, base: str, members: list[dict], d: Data, group: str, src)
         L.add(
             f"{k}.range",
             [lo, hi],
-            _fmt_num(lo, places, unit)
-            if lo == hi
-            else f"{_fmt_num(lo, places, '')}–{_fmt_num(hi, places, unit)}",
+            _fmt_range(lo, hi, places, unit),
             f"minimum-maximum over {len(xs)} patients of {what}",
             unit=unit,
             **common,
         )
 
 
-def _fmt_num(x: float, places: int, unit: str) -> str:
+def _number(x: float, places: int) -> str:
     if places:
-        text = numfmt.decimal(x, places)
-    else:
-        text = numfmt.count(int(x)) if x == int(x) else numfmt.decimal(x, 1)
-    return f"{text} {unit}".strip()
+        return numfmt.decimal(x, places)
+    return numfmt.count(int(x)) if x == int(x) else numfmt.decimal(x, 1)
+
+
+def _fmt_num(x: float, places: int, unit: str) -> str:
+    """A value with its unit; a day after infusion reads "day 4", not "4 day"."""
+    if unit == "day":
+        return f"day {_number(x, places)}"
+    return f"{_number(x, places)} {unit}".strip()
+
+
+def _fmt_range(lo: float, hi: float, places: int, unit: str) -> str:
+    """A range with its unit once: "2–5 days", "days 2–5" for days after infusion."""
+    if lo == hi:
+        return _fmt_num(lo, places, unit)
+    span = f"{_number(lo, places)}–{_number(hi, places)}"
+    return f"days {span}" if unit == "day" else f"{span} {unit}".strip()
 
 
 # --- outcomes and the whole group -------------------------------------------------------------

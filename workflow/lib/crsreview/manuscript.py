@@ -143,6 +143,11 @@ class Context:
     def analyte(self, analyte_slug: str) -> str:
         return self.analyte_names.get(analyte_slug, analyte_slug.replace("_", "-"))
 
+    def Analyte(self, analyte_slug: str) -> str:  # the capital says: it starts a sentence
+        """The analyte's name at the start of a sentence ("Ferritin rose ...", "IL-6 fell ...")."""
+        name = self.analyte(analyte_slug)
+        return name[:1].upper() + name[1:]
+
     def cite(self, ids: str) -> str:
         return mdtext.cite(ids)
 
@@ -201,6 +206,7 @@ TEMPLATE_FUNCTIONS = (
     "count",
     "series",
     "analyte",
+    "Analyte",
     "analytes_with",
     "cite",
     "cite_sources",
