@@ -73,8 +73,15 @@ def patient(
         "tocilizumab_doses": _fact(2),
         "outcome_status": _fact(outcome),
     }
+    events = []
     if modality == "PE":
         facts["pe_sessions"] = _fact(2)
+        # The clinical timeline: CRS onset, then one `pe` event per session (between the pre
+        # value on day 3 and the post value on day 6).
+        events = [
+            {"event": kind, "day_post_infusion": day, "locator": "SYNTHETIC", "flag": "seen"}
+            for kind, day in (("crs_onset", 2), ("pe", 4), ("pe", 5))
+        ]
     return {
         "case_id": case_id,
         "kind": "patient",
@@ -85,6 +92,7 @@ def patient(
         "note": "SYNTHETIC case for the narrative state-matrix test",
         "facts": facts,
         "measurements": measurements,
+        "events": events,
         "not_reported": ["ferritin"],
     }
 
@@ -228,6 +236,8 @@ FORBIDDEN = {
         "only as a placeholder",
         "each of the 24 patients",
         "too few",
+        "No report states the exact day PE began",
+        "day day",
     ],
     "many_rising": [
         *NO_POST,
@@ -237,6 +247,8 @@ FORBIDDEN = {
         "isolated case reports",
         "PE for CAR-T CRS; no outcome",
         "too few",
+        "No report states the exact day PE began",
+        "day day",
     ],
 }
 REQUIRED = {
@@ -265,6 +277,8 @@ REQUIRED = {
         "described below (most complete first)",
         "with a value reported only as above or below a limit",
         "HF or HDF after CAR-T was given to 4 patients",
+        "The first session was on day 4 after infusion",
+        "2 days after CRS onset",
     ],
     "many_rising": ["IL-6 rose after PE in", "contradicts the review's abstract", "each of the 24 patients"],
 }
