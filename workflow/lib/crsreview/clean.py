@@ -6,8 +6,6 @@ Pure functions on `RawData`; the rule scripts only write the returned rows.
 
 from __future__ import annotations
 
-import re
-
 from . import units
 from .extraction_checks import event_ids
 from .validate import NUMBER_RE, RawData
@@ -329,10 +327,6 @@ def cases(data: RawData) -> list[dict]:
                 row[fname] = ""
         rows.append(row)
     return sorted(rows, key=lambda r: r["case_id"])
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def _table_fact(table: str, raw: dict, field: str, value: str, qualifier: str, unit: str, note=None) -> dict:

@@ -293,10 +293,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("raw", type=Path, help="the data/raw folder")
     parser.add_argument("--schemas", type=Path, required=True, help="workflow/schemas folder")
     parser.add_argument("--quiet", action="store_true", help="print nothing when the data are valid")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes for large extraction sets (as the validate rule)"
+    )
     args = parser.parse_args(argv)
     root = args.raw.resolve().parent.parent
     try:
-        data = load_raw(args.raw, args.schemas, args.schemas / "vocabularies.yaml", root=root)
+        data = load_raw(
+            args.raw, args.schemas, args.schemas / "vocabularies.yaml", root=root, workers=args.workers
+        )
     except InputError as exc:
         print(exc.render(), file=sys.stdout)
         print("\nFix these in data/raw (see data/README.md), then run the command again.")
